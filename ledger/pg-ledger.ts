@@ -1,0 +1,567 @@
+// The ledger stored in Postgres. Concurrent callers' transfers are coalesced into one database
+// transaction (group commit, docs/adr/0002): the hot accounts' rows are locked and written once per
+// batch instead of once per transfer, and each caller still gets its own results.
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { EXPIRY_ID_PREFIX, Engine, canonicalJson, metadataValid, type EngineState } from './engine';
+import {
+  ACCOUNT_COLUMNS,
+  LEDGER_PG_TYPES,
+  TRANSFER_COLUMNS,
+  accountFromRow,
+  balanceView,
+  transferFromRow,
+  type BalanceView,
+} from './rows';
+import {
+  CURRENCY_PATTERN,
+  ID_PATTERN,
+  TRANSFER_FLAG,
+  type Account,
+  type AccountInput,
+  type AccountResult,
+  type AccountResultCode,
+  type Balances,
+  type Transfer,
+  type TransferInput,
+  type TransferResult,
+} from './types';
+import { verifyLedger, type VerifyReport } from './verify';
+
+export interface PgLedgerOptions {
+  /** Most transfers one database transaction carries. */
+  batch_transfers_max?: number;
+  /** Batches in flight at once from this process (each holds one connection). */
+  batches_in_flight_max?: number;
+  /** Times a batch is retried after a deadlock, serialization failure or a concurrent duplicate id. */
+  retries_max?: number;
+}
+
+interface Request {
+  inputs: readonly TransferInput[];
+  internal: boolean;
+  resolve: (results: TransferResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+const RETRYABLE_PG_CODES = new Set(['40P01', '40001', '23505']);
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code !== undefined && RETRYABLE_PG_CODES.has(code);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The new transfers and balances in one prepared statement. A duplicate id or a second resolution of
+ * a pending transfer, inserted meanwhile by another process, fails the INSERT with a unique
+ * violation: the transaction is then retried and sees that row. The accounts' CHECK constraints hold
+ * the limits even if the engine were wrong.
+ */
+const WRITE_SQL = `WITH inserted AS (
+    INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, currency, code, flags,
+      pending_id, timeout_seconds, expires_at, metadata, timestamp, dr_debits_pending, dr_debits_posted,
+      dr_credits_pending, dr_credits_posted, cr_debits_pending, cr_debits_posted, cr_credits_pending,
+      cr_credits_posted)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int4[], $7::int2[],
+      $8::text[], $9::int4[], $10::timestamptz[], $11::jsonb[], $12::timestamptz[], $13::int8[], $14::int8[],
+      $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int8[], $20::int8[])
+    RETURNING seq
+  ), updated AS (
+    UPDATE ledger_accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp,
+      credits_posted = v.cpo
+    FROM unnest($21::text[], $22::int8[], $23::int8[], $24::int8[], $25::int8[]) AS v(id, dp, dpo, cp, cpo)
+    WHERE a.id = v.id
+  )
+  SELECT seq FROM inserted ORDER BY seq`;
+
+function writeValues(engine: Engine, state: EngineState): unknown[] {
+  const created = engine.created;
+  const n = created.length;
+  const columns: unknown[][] = Array.from({ length: 20 }, () => new Array(n));
+  for (let i = 0; i < n; i++) {
+    const t = created[i]!;
+    const d = t.debit_account_after;
+    const c = t.credit_account_after;
+    const row = [
+      t.id,
+      t.debit_account_id,
+      t.credit_account_id,
+      t.amount.toString(),
+      t.currency,
+      t.code,
+      t.flags,
+      t.pending_id,
+      t.timeout_seconds,
+      t.expires_at?.toISOString() ?? null,
+      t.metadata === null ? null : JSON.stringify(t.metadata),
+      t.timestamp.toISOString(),
+      d.debits_pending.toString(),
+      d.debits_posted.toString(),
+      d.credits_pending.toString(),
+      d.credits_posted.toString(),
+      c.debits_pending.toString(),
+      c.debits_posted.toString(),
+      c.credits_pending.toString(),
+      c.credits_posted.toString(),
+    ];
+    for (let k = 0; k < 20; k++) columns[k]![i] = row[k];
+  }
+  const touched = [...engine.touched].map((id) => state.accounts.get(id)!);
+  return [
+    ...columns,
+    touched.map((a) => a.id),
+    touched.map((a) => a.debits_pending.toString()),
+    touched.map((a) => a.debits_posted.toString()),
+    touched.map((a) => a.credits_pending.toString()),
+    touched.map((a) => a.credits_posted.toString()),
+  ];
+}
+
+interface TransactionFrame {
+  open: string;
+  close: string;
+  abort: string;
+}
+/**
+ * A batch touches a few hundred accounts at most: index look-ups, never a scan of every account,
+ * whatever the planner's statistics say (a stale estimate made it hash-join the whole table).
+ */
+const OWN_TRANSACTION: TransactionFrame = {
+  open: 'BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off',
+  close: 'COMMIT',
+  abort: 'ROLLBACK',
+};
+const SAVEPOINT: TransactionFrame = {
+  open: 'SAVEPOINT ledger_transfers',
+  close: 'RELEASE SAVEPOINT ledger_transfers',
+  abort: 'ROLLBACK TO SAVEPOINT ledger_transfers',
+};
+
+/** Ids that are safe to look up: the ledger's own pattern, or its expiry ids. */
+function lookupId(id: unknown): id is string {
+  return (
+    typeof id === 'string' && (ID_PATTERN.test(id) || (id.startsWith(EXPIRY_ID_PREFIX) && id.length <= 160))
+  );
+}
+
+export interface StatementEntry {
+  transfer: Transfer;
+  side: 'debit' | 'credit';
+  /** The account's balances right after this transfer. */
+  balances_after: Balances;
+  /** Posted balance on the account's normal side right after this transfer. */
+  running_balance: bigint;
+}
+
+export interface StatementPage {
+  account_id: string;
+  entries: StatementEntry[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export class PgLedger {
+  private readonly queue: Request[] = [];
+  private inFlight = 0;
+  private pumpScheduled = false;
+  private readonly batchTransfersMax: number;
+  private readonly inFlightMax: number;
+  private readonly retriesMax: number;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly pool: Pool,
+    options: PgLedgerOptions = {},
+  ) {
+    this.batchTransfersMax = options.batch_transfers_max ?? 2000;
+    this.inFlightMax = options.batches_in_flight_max ?? 2;
+    this.retriesMax = options.retries_max ?? 50;
+  }
+
+  // ---- writes ------------------------------------------------------------------------------------
+
+  /**
+   * Creates transfers (normal, pending, post, void; linked chains all-or-nothing) and answers one
+   * result per transfer, in order. Business failures are results; only I/O and bugs throw.
+   */
+  createTransfers(inputs: readonly TransferInput[]): Promise<TransferResult[]> {
+    return this.submit(inputs, false);
+  }
+
+  /**
+   * The same as createTransfers, inside a transaction the caller holds (BEGIN already sent), so that
+   * ledger postings commit or roll back with the caller's own rows. Runs in a savepoint, retried on a
+   * concurrent duplicate; no group commit.
+   */
+  async createTransfersIn(client: PoolClient, inputs: readonly TransferInput[]): Promise<TransferResult[]> {
+    const [results] = await this.transact(client, [{ inputs, internal: false }], SAVEPOINT);
+    return results!;
+  }
+
+  /** A correction is a new transfer: this one moves (part of) a posted transfer's amount back. */
+  async reverse(
+    originalId: string,
+    reversal: { id: string; amount?: bigint; code?: number; metadata?: Record<string, unknown> },
+  ): Promise<TransferResult> {
+    const [original] = await this.lookupTransfers([originalId]);
+    if (!original) return { index: 0, id: reversal.id, result: 'pending_transfer_not_found' };
+    const [result] = await this.createTransfers([
+      {
+        id: reversal.id,
+        debit_account_id: original.credit_account_id,
+        credit_account_id: original.debit_account_id,
+        amount: reversal.amount ?? original.amount,
+        currency: original.currency,
+        code: reversal.code ?? original.code,
+        metadata: { ...(reversal.metadata ?? {}), reversal_of: original.id },
+      },
+    ]);
+    return result!;
+  }
+
+  /** Releases the reservations of pending transfers past their timeout; answers how many expired. */
+  async expirePendingTransfers(limit = 1000): Promise<number> {
+    const due = await this.pool.query<{ id: string }>(
+      `SELECT p.id FROM ledger_transfers p
+        WHERE p.expires_at IS NOT NULL AND p.expires_at <= clock_timestamp()
+          AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = p.id)
+        ORDER BY p.expires_at LIMIT $1`,
+      [limit],
+    );
+    if (due.rows.length === 0) return 0;
+    const results = await this.submit(
+      due.rows.map((row) => ({
+        id: EXPIRY_ID_PREFIX + row.id,
+        pending_id: row.id,
+        flags: { void_pending_transfer: true },
+      })),
+      true,
+    );
+    return results.filter((r) => r.result === 'created').length;
+  }
+
+  async createAccounts(inputs: readonly AccountInput[]): Promise<AccountResult[]> {
+    const results: AccountResult[] = [];
+    const client = await this.pool.connect();
+    try {
+      for (let index = 0; index < inputs.length; index++) {
+        results.push({
+          index,
+          id: inputs[index]!.id,
+          result: await this.createAccount(client, inputs[index]!),
+        });
+      }
+    } finally {
+      client.release();
+    }
+    return results;
+  }
+
+  private async createAccount(client: PoolClient, input: AccountInput): Promise<AccountResultCode> {
+    if (typeof input.id !== 'string' || !ID_PATTERN.test(input.id)) return 'id_invalid';
+    if (!Number.isInteger(input.code) || input.code < 1 || input.code > 9999) return 'code_invalid';
+    if (typeof input.currency !== 'string' || !CURRENCY_PATTERN.test(input.currency))
+      return 'currency_invalid';
+    const dmnec = input.flags?.debits_must_not_exceed_credits === true;
+    const cmned = input.flags?.credits_must_not_exceed_debits === true;
+    if (dmnec && cmned) return 'flags_are_mutually_exclusive';
+    const owner = input.owner_ref ?? null;
+    if (owner !== null && (typeof owner !== 'string' || owner.length > 200)) return 'owner_ref_invalid';
+    if (!metadataValid(input.metadata)) return 'metadata_invalid';
+    const inserted = await client.query(
+      `INSERT INTO ledger_accounts (id, code, currency, owner_ref, debits_must_not_exceed_credits,
+         credits_must_not_exceed_debits, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (id) DO NOTHING`,
+      [input.id, input.code, input.currency, owner, dmnec, cmned, JSON.stringify(input.metadata ?? null)],
+    );
+    if (inserted.rowCount === 1) return 'created';
+    const [existing] = await this.lookupAccounts([input.id], client);
+    if (!existing) throw new Error(`ledger account ${input.id} conflicted but cannot be read`);
+    if (existing.code !== input.code) return 'exists_with_different_code';
+    if (existing.currency !== input.currency) return 'exists_with_different_currency';
+    if (
+      existing.flags.debits_must_not_exceed_credits !== dmnec ||
+      existing.flags.credits_must_not_exceed_debits !== cmned
+    )
+      return 'exists_with_different_flags';
+    if (existing.owner_ref !== owner) return 'exists_with_different_owner_ref';
+    if (canonicalJson(existing.metadata) !== canonicalJson(input.metadata ?? null))
+      return 'exists_with_different_metadata';
+    return 'exists';
+  }
+
+  // ---- group commit ------------------------------------------------------------------------------
+
+  private submit(inputs: readonly TransferInput[], internal: boolean): Promise<TransferResult[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ inputs, internal, resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Batches start on the next turn of the event loop, not at the first submission: callers woken by
+   * the batch that just committed resubmit within the same turn, and then travel together.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.inFlightMax && this.queue.length > 0) {
+      const batch: Request[] = [];
+      let size = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0]!;
+        if (batch.length > 0 && size + next.inputs.length > this.batchTransfersMax) break;
+        batch.push(this.queue.shift()!);
+        size += next.inputs.length;
+      }
+      this.inFlight++;
+      void this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        if (this.inFlight === 0 && this.queue.length === 0) {
+          for (const wake of this.idle.splice(0)) wake();
+        }
+        this.schedulePump();
+      });
+    }
+  }
+
+  private async runBatch(batch: Request[]): Promise<void> {
+    try {
+      const results = await this.withClient((client) => this.transact(client, batch, OWN_TRANSACTION));
+      batch.forEach((request, i) => request.resolve(results[i]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One caller's request must not fail the others': run each on its own to isolate the error.
+      for (const request of batch) {
+        try {
+          const [results] = await this.withClient((client) =>
+            this.transact(client, [request], OWN_TRANSACTION),
+          );
+          request.resolve(results!);
+        } catch (single) {
+          request.reject(single);
+        }
+      }
+    }
+  }
+
+  private async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      return await work(client);
+    } catch (error) {
+      broken = (error as { broken?: boolean }).broken === true;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * One batch in one transaction (or savepoint), retried on a deadlock or a concurrent duplicate.
+   * Two round trips: [open; lock the accounts in id order; read the transfers named] then, after the
+   * engine has decided, [insert the new transfers; write the balances; close].
+   */
+  private async transact(
+    client: PoolClient,
+    requests: ReadonlyArray<Pick<Request, 'inputs' | 'internal'>>,
+    frame: TransactionFrame,
+  ): Promise<TransferResult[][]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.executeBatch(client, requests, frame);
+      } catch (error) {
+        try {
+          await client.query(frame.abort);
+        } catch {
+          Object.assign(error as object, { broken: true });
+          throw error;
+        }
+        if (!isRetryable(error) || attempt >= this.retriesMax) throw error;
+      }
+      await pause(Math.min(50, 2 ** attempt) * Math.random());
+    }
+  }
+
+  private async executeBatch(
+    client: PoolClient,
+    requests: ReadonlyArray<Pick<Request, 'inputs' | 'internal'>>,
+    frame: TransactionFrame,
+  ): Promise<TransferResult[][]> {
+    // Only well-formed ids are looked up (the engine rejects the others before it needs them), so
+    // every id can travel as an escaped literal and the whole read is one round trip.
+    const transferIds = new Set<string>();
+    const pendingIds = new Set<string>();
+    const accountIds = new Set<string>();
+    for (const request of requests) {
+      for (const input of request.inputs) {
+        if (lookupId(input.id)) transferIds.add(input.id);
+        if (lookupId(input.pending_id)) pendingIds.add(input.pending_id);
+        if (lookupId(input.debit_account_id)) accountIds.add(input.debit_account_id);
+        if (lookupId(input.credit_account_id)) accountIds.add(input.credit_account_id);
+      }
+    }
+    const lit = (ids: Iterable<string>) => {
+      const list = [...ids].map((id) => client.escapeLiteral(id)).join(',');
+      return list === '' ? 'NULL' : list;
+    };
+    // A pending transfer's accounts are locked with the others: a post or void moves their balances.
+    const pendingAccounts =
+      pendingIds.size === 0
+        ? ''
+        : ` OR id IN (SELECT debit_account_id FROM ledger_transfers WHERE id IN (${lit(pendingIds)}))` +
+          ` OR id IN (SELECT credit_account_id FROM ledger_transfers WHERE id IN (${lit(pendingIds)}))`;
+    // Separate statements on purpose: under READ COMMITTED each takes its snapshot after the one
+    // before it, so the transfers are read after the account locks are held.
+    const loaded = (await client.query({
+      text:
+        `${frame.open};` +
+        `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
+        `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN (${lit([...transferIds, ...pendingIds])})` +
+        (pendingIds.size === 0
+          ? ';'
+          : ` UNION ALL SELECT true, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE pending_id IN (${lit(pendingIds)});`) +
+        'SELECT clock_timestamp() AS now',
+      types: LEDGER_PG_TYPES,
+    })) as unknown as QueryResult[];
+    const [locked, known, clock] = loaded.slice(-3) as [QueryResult, QueryResult, QueryResult, QueryResult];
+    const state: EngineState = { accounts: new Map(), transfers: new Map(), resolutions: new Map() };
+    for (const row of locked.rows) state.accounts.set(row.id, accountFromRow(row));
+    for (const row of known.rows) {
+      const transfer = transferFromRow(row);
+      state.transfers.set(transfer.id, transfer);
+      if (row.resolution) state.resolutions.set(transfer.pending_id!, transfer);
+    }
+    const engine = new Engine(state, clock.rows[0].now as Date);
+    const results = requests.map((request) => engine.apply(request.inputs, { internal: request.internal }));
+    if (engine.created.length === 0) {
+      await client.query(frame.close);
+      return results;
+    }
+    const written = await client.query({
+      name: 'ledger_write',
+      text: WRITE_SQL,
+      values: writeValues(engine, state),
+      types: LEDGER_PG_TYPES,
+    });
+    if (written.rows.length !== engine.created.length)
+      throw new Error('ledger bug: not every transfer was inserted');
+    for (let i = 0; i < engine.created.length; i++) engine.created[i]!.seq = written.rows[i].seq;
+    await client.query(frame.close);
+    return results;
+  }
+
+  /** Waits until every submitted batch has finished (for shutdown). */
+  async drain(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  async lookupAccounts(ids: readonly string[], client?: PoolClient): Promise<Account[]> {
+    const result = await (client ?? this.pool).query({
+      text: `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::text[]) ORDER BY id`,
+      values: [ids],
+      types: LEDGER_PG_TYPES,
+    });
+    return result.rows.map(accountFromRow);
+  }
+
+  async lookupTransfers(ids: readonly string[]): Promise<Transfer[]> {
+    const result = await this.pool.query({
+      text: `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY($1::text[]) ORDER BY seq`,
+      values: [ids],
+      types: LEDGER_PG_TYPES,
+    });
+    return result.rows.map(transferFromRow);
+  }
+
+  /** Posted, pending and available balance of one account, or null when there is no such account. */
+  async balance(accountId: string): Promise<BalanceView | null> {
+    const [account] = await this.lookupAccounts([accountId]);
+    return account ? balanceView(account, account) : null;
+  }
+
+  /** The account's balances right after the last transfer at or before `at` (zero before any). */
+  async balanceAt(accountId: string, at: Date): Promise<BalanceView | null> {
+    const [account] = await this.lookupAccounts([accountId]);
+    if (!account) return null;
+    const result = await this.pool.query({
+      text: `SELECT * FROM (
+               (SELECT seq, dr_debits_pending AS dp, dr_debits_posted AS dpo, dr_credits_pending AS cp,
+                       dr_credits_posted AS cpo
+                  FROM ledger_transfers WHERE debit_account_id = $1 AND timestamp <= $2 ORDER BY seq DESC LIMIT 1)
+               UNION ALL
+               (SELECT seq, cr_debits_pending, cr_debits_posted, cr_credits_pending, cr_credits_posted
+                  FROM ledger_transfers WHERE credit_account_id = $1 AND timestamp <= $2 ORDER BY seq DESC LIMIT 1)
+             ) last ORDER BY seq DESC LIMIT 1`,
+      values: [accountId, at.toISOString()],
+      types: LEDGER_PG_TYPES,
+    });
+    const row = result.rows[0];
+    const zero = { debits_pending: 0n, debits_posted: 0n, credits_pending: 0n, credits_posted: 0n };
+    return balanceView(
+      account,
+      row
+        ? { debits_pending: row.dp, debits_posted: row.dpo, credits_pending: row.cp, credits_posted: row.cpo }
+        : zero,
+    );
+  }
+
+  /** The account's transfers in the order they were applied, with the running balance, a page at a time. */
+  async statement(
+    accountId: string,
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<StatementPage | null> {
+    const [account] = await this.lookupAccounts([accountId]);
+    if (!account) return null;
+    const limit = Math.max(1, Math.min(page.limit ?? 100, 1000));
+    const after = page.after && /^\d{1,19}$/.test(page.after) ? page.after : '0';
+    const result = await this.pool.query({
+      text: `SELECT ${TRANSFER_COLUMNS} FROM (
+               (SELECT * FROM ledger_transfers WHERE debit_account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+               UNION ALL
+               (SELECT * FROM ledger_transfers WHERE credit_account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+             ) page ORDER BY seq LIMIT $3`,
+      values: [accountId, after, limit + 1],
+      types: LEDGER_PG_TYPES,
+    });
+    const rows = result.rows.slice(0, limit);
+    const entries = rows.map((row): StatementEntry => {
+      const transfer = transferFromRow(row);
+      const side = transfer.debit_account_id === accountId ? 'debit' : 'credit';
+      const balances_after = side === 'debit' ? transfer.debit_account_after : transfer.credit_account_after;
+      return { transfer, side, balances_after, running_balance: balanceView(account, balances_after).posted };
+    });
+    const last = entries[entries.length - 1];
+    return {
+      account_id: accountId,
+      entries,
+      next_cursor: result.rows.length > limit && last ? last.transfer.seq.toString() : null,
+    };
+  }
+
+  /** Recomputes every balance from the transfers and checks every invariant (docs/ledger.md). */
+  verify(): Promise<VerifyReport> {
+    return verifyLedger(this.pool);
+  }
+}
+
+export { TRANSFER_FLAG };

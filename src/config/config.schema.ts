@@ -1,0 +1,209 @@
+// The hub's one configuration schema: every environment variable, its default and its rule, in one
+// table that start-up validates, the CLI shares and docs/configuration.md is generated from.
+import { resolve } from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The typed configuration the rest of the code reads; nothing else reads process.env. */
+export interface HubConfig {
+  port: number;
+  host: string;
+  /** null: run the embedded Postgres under data_dir. */
+  database_url: string | null;
+  /** Absolute path. */
+  data_dir: string;
+  /** null: generate one and keep it in `${data_dir}/admin-token`. */
+  admin_token: string | null;
+  /** Without a trailing slash. */
+  public_url: string;
+  log_level: LogLevel;
+  db_pool_max: number;
+  ledger_expiry_sweep_ms: number;
+}
+
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/** Start-up stops on this; its message names every bad variable and never echoes a secret. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      [
+        'invalid configuration:',
+        ...problems.map((problem) => `  ${problem.variable}: ${problem.message}`),
+      ].join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+interface VariableSpec {
+  name: string;
+  /** As documented; `null` when the variable is optional and has no default. */
+  default_text: string | null;
+  description: string;
+  /** Secrets are never echoed back in an error message. */
+  secret: boolean;
+}
+
+/** Documentation order; parseConfig below implements each rule. */
+export const CONFIG_VARIABLES: readonly VariableSpec[] = [
+  {
+    name: 'PORT',
+    default_text: '3000',
+    description: 'TCP port of the HTTP API (0 to 65535; 0 picks a free port).',
+    secret: false,
+  },
+  {
+    name: 'HOST',
+    default_text: '127.0.0.1',
+    description: 'Address the HTTP API listens on; `0.0.0.0` for every interface.',
+    secret: false,
+  },
+  {
+    name: 'DATABASE_URL',
+    default_text: null,
+    description:
+      'A `postgres://` or `postgresql://` URL. Unset: an embedded Postgres is started with its data under `HUB_DATA_DIR`.',
+    secret: true,
+  },
+  {
+    name: 'HUB_DATA_DIR',
+    default_text: '.data',
+    description: 'Directory for the embedded Postgres cluster and the generated admin token.',
+    secret: false,
+  },
+  {
+    name: 'HUB_ADMIN_TOKEN',
+    default_text: null,
+    description:
+      'Bearer token of the admin API (at least 24 printable ASCII characters, no spaces). Unset: one is generated into `HUB_DATA_DIR/admin-token` (mode 0600) and reused.',
+    secret: true,
+  },
+  {
+    name: 'HUB_PUBLIC_URL',
+    default_text: 'http://127.0.0.1:PORT',
+    description: 'Base URL clients reach the hub at (an http or https URL); shown in the OpenAPI document.',
+    secret: false,
+  },
+  {
+    name: 'LOG_LEVEL',
+    default_text: 'info',
+    description: `One of ${LOG_LEVELS.map((level) => '`' + level + '`').join(', ')}.`,
+    secret: false,
+  },
+  {
+    name: 'DB_POOL_MAX',
+    default_text: '20',
+    description: 'Most Postgres connections the hub holds open (1 to 1000).',
+    secret: false,
+  },
+  {
+    name: 'LEDGER_EXPIRY_SWEEP_MS',
+    default_text: '1000',
+    description: 'Milliseconds between sweeps that expire timed-out pending transfers (10 to 3600000).',
+    secret: false,
+  },
+];
+
+const SECRET = new Set(
+  CONFIG_VARIABLES.filter((variable) => variable.secret).map((variable) => variable.name),
+);
+
+/** Parses the environment into a HubConfig, or throws a ConfigError naming every bad variable. */
+export function parseConfig(env: Environment, cwd: string = process.cwd()): HubConfig {
+  const problems: ConfigProblem[] = [];
+  // An empty value counts as unset, as docker env files and systemd units commonly leave them.
+  const read = (name: string): string | null => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? null : value.trim();
+  };
+  const fail = (name: string, rule: string, value: string) => {
+    const got = SECRET.has(name) ? '' : ` (got ${JSON.stringify(value)})`;
+    problems.push({ variable: name, message: rule + got });
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const value = read(name);
+    if (value === null) return fallback;
+    const parsed = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+    if (!(parsed >= min && parsed <= max)) {
+      fail(name, `must be an integer from ${min} to ${max}`, value);
+      return fallback;
+    }
+    return parsed;
+  };
+  // Answers the value as given (a Postgres URL's percent-encoded password must reach pg untouched).
+  const url = (name: string, protocols: readonly string[], host_required: boolean): string | null => {
+    const value = read(name);
+    if (value === null) return null;
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(value);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !protocols.includes(parsed.protocol) || (host_required && parsed.hostname === '')) {
+      fail(name, `must be a ${protocols.map((p) => p + '//').join(' or ')} URL`, value);
+      return null;
+    }
+    return value;
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+
+  const host = read('HOST') ?? '127.0.0.1';
+  if (/\s/.test(host)) fail('HOST', 'must be a host name or address without spaces', host);
+
+  // No host is a valid Postgres URL: pg then connects over the default Unix socket.
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:'], false);
+
+  const dataDir = resolve(cwd, read('HUB_DATA_DIR') ?? '.data');
+
+  const adminToken = read('HUB_ADMIN_TOKEN');
+  if (adminToken !== null && !/^[\x21-\x7e]{24,}$/.test(adminToken)) {
+    fail('HUB_ADMIN_TOKEN', 'must be at least 24 printable ASCII characters without spaces', adminToken);
+  }
+
+  const publicUrl = url('HUB_PUBLIC_URL', ['http:', 'https:'], true);
+
+  const logLevel = read('LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`, logLevel);
+  }
+
+  const dbPoolMax = integer('DB_POOL_MAX', 20, 1, 1000);
+  const sweepMs = integer('LEDGER_EXPIRY_SWEEP_MS', 1000, 10, 3_600_000);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    database_url: databaseUrl,
+    data_dir: dataDir,
+    admin_token: adminToken,
+    public_url: (publicUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    log_level: logLevel as LogLevel,
+    db_pool_max: dbPoolMax,
+    ledger_expiry_sweep_ms: sweepMs,
+  };
+}
+
+/** The table docs/configuration.md carries; a test keeps the two identical. */
+export function configurationMarkdownTable(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = CONFIG_VARIABLES.map(
+    (variable) =>
+      `| \`${variable.name}\` | ${variable.default_text === null ? '(unset)' : '`' + variable.default_text + '`'} | ${cell(variable.description)} |`,
+  );
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n') + '\n';
+}
+
+/** The one place the hub reads process.env. */
+export function loadConfig(): HubConfig {
+  return parseConfig(process.env);
+}

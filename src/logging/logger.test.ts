@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createLogger, PinoNestLogger } from './logger';
+
+function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const lines = () =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { stream, lines };
+}
+
+describe('logger', () => {
+  it('redacts the Authorization header and configured secrets wherever a caller logs them', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger('info', stream);
+    logger.info({ req: { headers: { authorization: 'Bearer s3cret-token', host: 'hub' } } }, 'request');
+    logger.info(
+      { config: { admin_token: 's3cret-token', database_url: 'postgres://u:s3cret@db/x', port: 1 } },
+      'config',
+    );
+    const text = JSON.stringify(lines());
+    assert.ok(!text.includes('s3cret'), text);
+    const [request, config] = lines();
+    assert.deepEqual((request!.req as { headers: unknown }).headers, {
+      authorization: '[redacted]',
+      host: 'hub',
+    });
+    assert.equal((config!.config as { port: number }).port, 1);
+  });
+
+  it('writes Nest messages as JSON with their context, demoting bootstrap chatter to debug', () => {
+    const { stream, lines } = capture();
+    const nest = new PinoNestLogger(createLogger('info', stream));
+    nest.log('Mapped {/health, GET} route', 'RouterExplorer');
+    nest.warn('something odd', 'HealthService');
+    nest.error('it broke', 'Error: it broke\n    at x (y.ts:1:1)', 'ExceptionsHandler');
+    assert.deepEqual(
+      lines().map((line) => [line.level, line.context, line.msg]),
+      [
+        [40, 'HealthService', 'something odd'],
+        [50, 'ExceptionsHandler', 'it broke'],
+      ],
+    );
+    assert.match(String(lines()[1]!.stack), /at x/);
+  });
+});

@@ -1,0 +1,91 @@
+// JSON logs through one pino logger: the HTTP layer's request logs (each line carries the request id),
+// Nest's own messages and ours. Secrets are redacted here, once, whatever a caller passes in.
+import type { LoggerService } from '@nestjs/common';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from '../config/config.schema';
+
+export type { Logger };
+
+/** Paths pino censors before a line is written, wherever a request, a header or the config shows up. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'admin_token',
+  'database_url',
+  'password',
+  'config.admin_token',
+  'config.database_url',
+];
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: { service: 'payhub' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Nest's bootstrap chatter ("Mapped {/health, GET} route") is debug detail, not news. */
+const CHATTY_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** Routes Nest's Logger calls into pino so that every line the process writes is JSON. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: PinoLevel, message: unknown, params: unknown[]): void {
+    // Nest passes the context last, and for errors a stack before it.
+    const rest = [...params];
+    const context =
+      rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const fields: Record<string, unknown> = { context };
+    const stack = rest.find((param) => typeof param === 'string');
+    if (stack !== undefined) fields.stack = stack;
+    const effective =
+      level === 'info' && context !== undefined && CHATTY_CONTEXTS.has(context) ? 'debug' : level;
+    if (message instanceof Error) {
+      this.logger[effective]({ ...fields, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[effective]({ ...fields, ...(message as Record<string, unknown>) });
+    } else {
+      this.logger[effective](fields, String(message));
+    }
+  }
+}
+
+/** For commands whose stdout is their result: logs go to stderr, written synchronously. */
+export function stderrDestination(): DestinationStream {
+  return pino.destination({ fd: 2, sync: true });
+}
