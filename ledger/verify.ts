@@ -10,7 +10,8 @@ export interface VerifyFault {
     | 'currency_unbalanced'
     | 'limit_exceeded'
     | 'bad_resolution'
-    | 'currency_mismatch';
+    | 'currency_mismatch'
+    | 'dangling_reference';
   account_id?: string;
   transfer_id?: string;
   currency?: string;
@@ -159,6 +160,21 @@ export async function verifyLedger(pool: Pool): Promise<VerifyReport> {
         kind: 'currency_mismatch',
         transfer_id: row.id,
         detail: 'an account is in another currency',
+      });
+    }
+
+    // No foreign keys on the hot insert path (docs/adr/0002): references are checked here instead.
+    const dangling = await q(`
+      SELECT t.id FROM ledger_transfers t
+       WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = t.debit_account_id)
+          OR NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = t.credit_account_id)
+          OR (t.pending_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.id = t.pending_id))
+       ORDER BY t.seq LIMIT ${FAULTS_MAX}`);
+    for (const row of dangling.rows) {
+      faults.push({
+        kind: 'dangling_reference',
+        transfer_id: row.id,
+        detail: 'names an account or pending transfer that does not exist',
       });
     }
 

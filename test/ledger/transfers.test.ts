@@ -481,4 +481,17 @@ describe('ledger verify', () => {
     );
     assert.equal((await ledger.verify()).ok, true);
   });
+
+  // Last test of the file: the row it inserts can never be removed again.
+  it('reports a transfer that names a missing account (there are no foreign keys on the hot path)', async () => {
+    await db.pool.query(
+      `INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, currency, code, flags, timestamp,
+         dr_debits_pending, dr_debits_posted, dr_credits_pending, dr_credits_posted,
+         cr_debits_pending, cr_debits_posted, cr_credits_pending, cr_credits_posted)
+       VALUES ('forged', 'ghost', 'payable', 5, 'VND', 1, 0, now(), 0, 0, 0, 0, 0, 0, 0, 0)`,
+    );
+    const report = await ledger.verify();
+    assert.equal(report.ok, false);
+    assert.ok(report.faults.some((f) => f.kind === 'dangling_reference' && f.transfer_id === 'forged'));
+  });
 });
