@@ -194,7 +194,8 @@ export class PgLedger {
   /**
    * The same as createTransfers, inside a transaction the caller holds (BEGIN already sent), so that
    * ledger postings commit or roll back with the caller's own rows. Runs in a savepoint, retried on a
-   * concurrent duplicate; no group commit.
+   * concurrent duplicate; no group commit. The caller's transaction must be READ COMMITTED (the
+   * default): a retry needs a fresh snapshot to see what another process committed.
    */
   async createTransfersIn(client: PoolClient, inputs: readonly TransferInput[]): Promise<TransferResult[]> {
     const [results] = await this.transact(client, [{ inputs, internal: false }], SAVEPOINT);
@@ -447,6 +448,18 @@ export class PgLedger {
       const transfer = transferFromRow(row);
       state.transfers.set(transfer.id, transfer);
       if (row.resolution) state.resolutions.set(transfer.pending_id!, transfer);
+    }
+    // A pending transfer committed by another process between our lock and our read: its accounts
+    // were not in the lock statement's snapshot, so they are not locked. Run the batch again.
+    for (const pendingId of pendingIds) {
+      const pending = state.transfers.get(pendingId);
+      if (
+        pending &&
+        !(state.accounts.has(pending.debit_account_id) && state.accounts.has(pending.credit_account_id))
+      )
+        throw Object.assign(new Error(`accounts of pending transfer ${pendingId} appeared after the lock`), {
+          code: '40001',
+        });
     }
     const engine = new Engine(state, clock.rows[0].now as Date);
     const results = requests.map((request) => engine.apply(request.inputs, { internal: request.internal }));
