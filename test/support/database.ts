@@ -31,6 +31,8 @@ export async function createTestDatabase(options: { pool_max?: number } = {}): P
   const pools: Pool[] = [];
   const newPool = (max = 10) => {
     const pool = createPool(url, { max });
+    // Idle connections are cut when the database is dropped at the end of the suite.
+    pool.on('error', () => undefined);
     pools.push(pool);
     return pool;
   };
