@@ -65,9 +65,13 @@ const WRITE_SQL = `WITH inserted AS (
       pending_id, timeout_seconds, expires_at, metadata, timestamp, dr_debits_pending, dr_debits_posted,
       dr_credits_pending, dr_credits_posted, cr_debits_pending, cr_debits_posted, cr_credits_pending,
       cr_credits_posted)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int4[], $7::int2[],
-      $8::text[], $9::int4[], $10::timestamptz[], $11::jsonb[], $12::timestamptz[], $13::int8[], $14::int8[],
+    SELECT t.id, t.dr, t.cr, t.amount, t.currency, t.code, t.flags, t.pending_id, t.timeout_seconds, t.expires_at,
+      t.metadata, $12::timestamptz, t.h1, t.h2, t.h3, t.h4, t.h5, t.h6, t.h7, t.h8
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int4[], $7::int2[],
+      $8::text[], $9::int4[], $10::timestamptz[], $11::jsonb[], $13::int8[], $14::int8[],
       $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int8[], $20::int8[])
+      AS t(id, dr, cr, amount, currency, code, flags, pending_id, timeout_seconds, expires_at, metadata,
+        h1, h2, h3, h4, h5, h6, h7, h8)
     RETURNING seq
   ), updated AS (
     UPDATE ledger_accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp,
@@ -77,47 +81,77 @@ const WRITE_SQL = `WITH inserted AS (
   )
   SELECT seq FROM inserted ORDER BY seq`;
 
+/**
+ * Postgres array literals built here rather than by the driver, which quotes and escapes every
+ * element: ids, currencies, numbers and timestamps cannot hold a quote or a backslash (their
+ * patterns), so only metadata needs escaping. Text elements are always quoted, so an id spelled
+ * NULL stays an id.
+ */
+function quotedArray(values: ReadonlyArray<string | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) out += ',';
+    out += value === null ? 'NULL' : '"' + value + '"';
+  }
+  return out + '}';
+}
+
+function plainArray(values: ReadonlyArray<bigint | number>): string {
+  return '{' + values.join(',') + '}';
+}
+
+function jsonArray(values: ReadonlyArray<Record<string, unknown> | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) out += ',';
+    out += value === null ? 'NULL' : '"' + JSON.stringify(value).replace(/[\\"]/g, '\\$&') + '"';
+  }
+  return out + '}';
+}
+
 function writeValues(engine: Engine, state: EngineState): unknown[] {
   const created = engine.created;
-  const n = created.length;
-  const columns: unknown[][] = Array.from({ length: 20 }, () => new Array(n));
-  for (let i = 0; i < n; i++) {
-    const t = created[i]!;
-    const d = t.debit_account_after;
-    const c = t.credit_account_after;
-    const row = [
-      t.id,
-      t.debit_account_id,
-      t.credit_account_id,
-      t.amount.toString(),
-      t.currency,
-      t.code,
-      t.flags,
-      t.pending_id,
-      t.timeout_seconds,
-      t.expires_at?.toISOString() ?? null,
-      t.metadata === null ? null : JSON.stringify(t.metadata),
-      t.timestamp.toISOString(),
-      d.debits_pending.toString(),
-      d.debits_posted.toString(),
-      d.credits_pending.toString(),
-      d.credits_posted.toString(),
-      c.debits_pending.toString(),
-      c.debits_posted.toString(),
-      c.credits_pending.toString(),
-      c.credits_posted.toString(),
-    ];
-    for (let k = 0; k < 20; k++) columns[k]![i] = row[k];
-  }
   const touched = [...engine.touched].map((id) => state.accounts.get(id)!);
+  const after = (side: 'debit_account_after' | 'credit_account_after', field: keyof Balances) =>
+    plainArray(created.map((t) => t[side][field]));
   return [
-    ...columns,
-    touched.map((a) => a.id),
-    touched.map((a) => a.debits_pending.toString()),
-    touched.map((a) => a.debits_posted.toString()),
-    touched.map((a) => a.credits_pending.toString()),
-    touched.map((a) => a.credits_posted.toString()),
+    quotedArray(created.map((t) => t.id)),
+    quotedArray(created.map((t) => t.debit_account_id)),
+    quotedArray(created.map((t) => t.credit_account_id)),
+    plainArray(created.map((t) => t.amount)),
+    quotedArray(created.map((t) => t.currency)),
+    plainArray(created.map((t) => t.code)),
+    plainArray(created.map((t) => t.flags)),
+    quotedArray(created.map((t) => t.pending_id)),
+    plainArray(created.map((t) => t.timeout_seconds)),
+    quotedArray(created.map((t) => (t.expires_at ? t.expires_at.toISOString() : null))),
+    jsonArray(created.map((t) => t.metadata)),
+    // One batch, one moment: the engine stamps every transfer of a batch with the same time.
+    created[0]!.timestamp.toISOString(),
+    after('debit_account_after', 'debits_pending'),
+    after('debit_account_after', 'debits_posted'),
+    after('debit_account_after', 'credits_pending'),
+    after('debit_account_after', 'credits_posted'),
+    after('credit_account_after', 'debits_pending'),
+    after('credit_account_after', 'debits_posted'),
+    after('credit_account_after', 'credits_pending'),
+    after('credit_account_after', 'credits_posted'),
+    quotedArray(touched.map((a) => a.id)),
+    plainArray(touched.map((a) => a.debits_pending)),
+    plainArray(touched.map((a) => a.debits_posted)),
+    plainArray(touched.map((a) => a.credits_pending)),
+    plainArray(touched.map((a) => a.credits_posted)),
   ];
+}
+
+/** What the engine needs of an account, without the columns it never reads. */
+const ENGINE_ACCOUNT_COLUMNS = `id, code, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits,
+  debits_pending, debits_posted, credits_pending, credits_posted`;
+
+function engineAccountFromRow(row: Record<string, never>): Account {
+  return accountFromRow({ ...row, owner_ref: null, metadata: null, created_at: null });
 }
 
 interface TransactionFrame {
@@ -433,7 +467,7 @@ export class PgLedger {
     const loaded = (await client.query({
       text:
         `${frame.open};` +
-        `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
+        `SELECT ${ENGINE_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
         `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN (${lit([...transferIds, ...pendingIds])})` +
         (pendingIds.size === 0
           ? ';'
@@ -443,7 +477,7 @@ export class PgLedger {
     })) as unknown as QueryResult[];
     const [locked, known, clock] = loaded.slice(-3) as [QueryResult, QueryResult, QueryResult, QueryResult];
     const state: EngineState = { accounts: new Map(), transfers: new Map(), resolutions: new Map() };
-    for (const row of locked.rows) state.accounts.set(row.id, accountFromRow(row));
+    for (const row of locked.rows) state.accounts.set(row.id, engineAccountFromRow(row));
     for (const row of known.rows) {
       const transfer = transferFromRow(row);
       state.transfers.set(transfer.id, transfer);

@@ -101,6 +101,27 @@ describe('ledger transfers', () => {
     assert.ok(stored!.timestamp instanceof Date);
   });
 
+  it('stores metadata and ids exactly, whatever characters they hold', async () => {
+    const metadata = {
+      note: 'quote " backslash \\ brace {x} comma, NULL',
+      vi: 'Phí cấp đổi giấy phép lái xe — 135.000₫',
+      nested: { list: [1, 'two', null, { 'k"ey': 'v\\al' }] },
+      empty: '',
+    };
+    const results = await ledger.createTransfers([
+      base({ id: 'NULL', metadata }),
+      base({ id: 'null', metadata: { 'a,b': '{"json":"inside"}' } }),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.result),
+      ['created', 'created'],
+    );
+    const stored = await ledger.lookupTransfers(['NULL', 'null']);
+    assert.deepEqual(stored.find((t) => t.id === 'NULL')!.metadata, metadata);
+    assert.deepEqual(stored.find((t) => t.id === 'null')!.metadata, { 'a,b': '{"json":"inside"}' });
+    assert.equal(await one(base({ id: 'NULL', metadata })), 'exists');
+  });
+
   it('names the field that differs when an id is reused', async () => {
     const input = base();
     assert.equal(await one(input), 'created');
