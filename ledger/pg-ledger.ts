@@ -150,9 +150,27 @@ function writeValues(engine: Engine, state: EngineState): unknown[] {
 const ENGINE_ACCOUNT_COLUMNS = `id, code, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits,
   debits_pending, debits_posted, credits_pending, credits_posted`;
 
-function engineAccountFromRow(row: Record<string, never>): Account {
-  return accountFromRow({ ...row, owner_ref: null, metadata: null, created_at: null });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function engineAccountFromRow(row: Record<string, any>): Account {
+  return {
+    id: row.id,
+    code: row.code,
+    currency: row.currency,
+    owner_ref: null,
+    flags: {
+      debits_must_not_exceed_credits: row.debits_must_not_exceed_credits,
+      credits_must_not_exceed_debits: row.credits_must_not_exceed_debits,
+    },
+    metadata: null,
+    debits_pending: row.debits_pending,
+    debits_posted: row.debits_posted,
+    credits_pending: row.credits_pending,
+    credits_posted: row.credits_posted,
+    created_at: EPOCH,
+  };
 }
+
+const EPOCH = new Date(0);
 
 interface TransactionFrame {
   open: string;
