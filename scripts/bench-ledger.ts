@@ -2,9 +2,13 @@
 // same run on the same Postgres with the same workload and concurrency (docs/adr/0002).
 //
 // Workload: 10,000 accounts, 200,000 two-account transfers, 30% of them on one hot account, 64
-// concurrent callers, each sending its postings BENCH_CALL_SIZE at a time. The baseline does the same
-// postings in plain SQL: per call one statement that locks the accounts in id order, inserts the
-// transfers and applies the summed balance deltas (BASELINE_SQL).
+// concurrent callers, each sending its postings BENCH_CALL_SIZE (default 8) at a time, as a client
+// batches its events; the baseline gets the very same calls. The baseline does them in plain SQL:
+// per call one statement that locks the accounts in id order, inserts the transfers and applies the
+// summed balance deltas (BASELINE_SQL): batched as well as plain SQL can without coalescing different
+// callers. BENCH_CALL_SIZE=1 measures one posting per call (the gateway-callback pattern).
+// Other knobs: BENCH_TRANSFERS, BENCH_ACCOUNTS, BENCH_CALLERS, BENCH_HOT_SHARE, BENCH_BATCH_MAX,
+// BENCH_IN_FLIGHT, BENCH_PG_FLAGS ("-c name=value ..."), DATABASE_URL (an external Postgres).
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +23,7 @@ const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 10_000);
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 200_000);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 64);
 const HOT_SHARE = Number(process.env.BENCH_HOT_SHARE ?? 0.3);
-const CALL_SIZE = Number(process.env.BENCH_CALL_SIZE ?? 1);
+const CALL_SIZE = Number(process.env.BENCH_CALL_SIZE ?? 8);
 const DATABASE = 'payhub_bench';
 
 interface Posting {
@@ -157,7 +161,12 @@ async function main(): Promise<void> {
   if (!adminUrl) {
     scratch = mkdtempSync(join(tmpdir(), 'payhub-bench-'));
     // Durable settings, as the hub runs: fsync and synchronous commit stay on.
-    server = await startEmbeddedPostgres({ data_dir: scratch, durable: true, max_connections: 200 });
+    server = await startEmbeddedPostgres({
+      data_dir: scratch,
+      durable: true,
+      max_connections: 200,
+      postgres_flags: (process.env.BENCH_PG_FLAGS ?? '').split(' ').filter(Boolean),
+    });
     adminUrl = server.url;
   }
   const admin = new Pool({ connectionString: adminUrl, max: 1 });
@@ -178,7 +187,10 @@ async function main(): Promise<void> {
     await baselineSetup(pool);
     const baseline = await phase('baseline', workload('b'), (chunk) => baselineCall(pool, chunk));
 
-    const ledger = new PgLedger(pool);
+    const ledger = new PgLedger(pool, {
+      batch_transfers_max: Number(process.env.BENCH_BATCH_MAX ?? 2000),
+      batches_in_flight_max: Number(process.env.BENCH_IN_FLIGHT ?? 2),
+    });
     const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
       id: `acct-${i}`,
       code: i === 0 ? 2100 : 1100,
