@@ -43,6 +43,16 @@ export async function verifyLedger(pool: Pool): Promise<VerifyReport> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const q = (text: string) => client.query({ text, types: LEDGER_PG_TYPES });
     const faults: VerifyFault[] = [];
+    /** Runs a check whose rows are the offending accounts or transfers, one fault per row. */
+    const found = async (
+      kind: VerifyFault['kind'],
+      target: 'account_id' | 'transfer_id',
+      detail: string,
+      sql: string,
+    ): Promise<void> => {
+      const rows = await q(`${sql} LIMIT ${FAULTS_MAX}`);
+      for (const row of rows.rows) faults.push({ kind, [target]: row.id, detail });
+    };
 
     const counts = await q(`SELECT (SELECT count(*) FROM ledger_accounts) AS accounts,
                                    (SELECT count(*) FROM ledger_transfers) AS transfers`);
@@ -85,7 +95,11 @@ export async function verifyLedger(pool: Pool): Promise<VerifyReport> {
     }
 
     // The balances the newest transfer recorded for each account must be the account's balances.
-    const history = await q(`
+    await found(
+      'history_mismatch',
+      'account_id',
+      'balances differ from the last transfer’s record',
+      `
       SELECT a.id FROM ledger_accounts a
         JOIN LATERAL (
           SELECT * FROM (
@@ -97,14 +111,8 @@ export async function verifyLedger(pool: Pool): Promise<VerifyReport> {
           ) x ORDER BY seq DESC LIMIT 1
         ) last ON true
        WHERE (last.dp, last.dpo, last.cp, last.cpo) <> (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
-       ORDER BY a.id LIMIT ${FAULTS_MAX}`);
-    for (const row of history.rows) {
-      faults.push({
-        kind: 'history_mismatch',
-        account_id: row.id,
-        detail: 'balances differ from the last transfer’s record',
-      });
-    }
+       ORDER BY a.id`,
+    );
 
     const totals = await q(`
       SELECT currency, sum(debits_posted)::text AS debits_posted, sum(credits_posted)::text AS credits_posted,
@@ -123,60 +131,52 @@ export async function verifyLedger(pool: Pool): Promise<VerifyReport> {
       }
     }
 
-    const limits = await q(`
+    await found(
+      'limit_exceeded',
+      'account_id',
+      'balance breaks the account’s limit flag',
+      `
       SELECT id FROM ledger_accounts
        WHERE (debits_must_not_exceed_credits AND debits_pending + debits_posted > credits_posted)
           OR (credits_must_not_exceed_debits AND credits_pending + credits_posted > debits_posted)
-       ORDER BY id LIMIT ${FAULTS_MAX}`);
-    for (const row of limits.rows) {
-      faults.push({
-        kind: 'limit_exceeded',
-        account_id: row.id,
-        detail: 'balance breaks the account’s limit flag',
-      });
-    }
+       ORDER BY id`,
+    );
 
-    const resolutions = await q(`
+    await found(
+      'bad_resolution',
+      'transfer_id',
+      'does not match the pending transfer it resolves',
+      `
       SELECT r.id FROM ledger_transfers r LEFT JOIN ledger_transfers p ON p.id = r.pending_id
        WHERE r.pending_id IS NOT NULL AND (p.id IS NULL OR p.flags & 2 = 0
           OR p.debit_account_id <> r.debit_account_id OR p.credit_account_id <> r.credit_account_id
           OR r.amount > p.amount OR (r.flags & 8 <> 0 AND r.amount <> p.amount))
-       ORDER BY r.seq LIMIT ${FAULTS_MAX}`);
-    for (const row of resolutions.rows) {
-      faults.push({
-        kind: 'bad_resolution',
-        transfer_id: row.id,
-        detail: 'does not match the pending transfer it resolves',
-      });
-    }
+       ORDER BY r.seq`,
+    );
 
-    const currencies = await q(`
+    await found(
+      'currency_mismatch',
+      'transfer_id',
+      'an account is in another currency',
+      `
       SELECT t.id FROM ledger_transfers t
         JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id
        WHERE d.currency <> t.currency OR c.currency <> t.currency
-       ORDER BY t.seq LIMIT ${FAULTS_MAX}`);
-    for (const row of currencies.rows) {
-      faults.push({
-        kind: 'currency_mismatch',
-        transfer_id: row.id,
-        detail: 'an account is in another currency',
-      });
-    }
+       ORDER BY t.seq`,
+    );
 
     // No foreign keys on the hot insert path (docs/adr/0002): references are checked here instead.
-    const dangling = await q(`
+    await found(
+      'dangling_reference',
+      'transfer_id',
+      'names an account or pending transfer that does not exist',
+      `
       SELECT t.id FROM ledger_transfers t
        WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = t.debit_account_id)
           OR NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = t.credit_account_id)
           OR (t.pending_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.id = t.pending_id))
-       ORDER BY t.seq LIMIT ${FAULTS_MAX}`);
-    for (const row of dangling.rows) {
-      faults.push({
-        kind: 'dangling_reference',
-        transfer_id: row.id,
-        detail: 'names an account or pending transfer that does not exist',
-      });
-    }
+       ORDER BY t.seq`,
+    );
 
     await client.query('COMMIT');
     return {

@@ -503,16 +503,34 @@ describe('ledger verify', () => {
     assert.equal((await ledger.verify()).ok, true);
   });
 
-  // Last test of the file: the row it inserts can never be removed again.
-  it('reports a transfer that names a missing account (there are no foreign keys on the hot path)', async () => {
-    await db.pool.query(
-      `INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, currency, code, flags, timestamp,
-         dr_debits_pending, dr_debits_posted, dr_credits_pending, dr_credits_posted,
-         cr_debits_pending, cr_debits_posted, cr_credits_pending, cr_credits_posted)
-       VALUES ('forged', 'ghost', 'payable', 5, 'VND', 1, 0, now(), 0, 0, 0, 0, 0, 0, 0, 0)`,
-    );
+  // Last test of the file: the rows it forges can never be removed again.
+  it('reports forged transfers: a missing account, a bad resolution, a foreign currency', async () => {
+    const forge = (
+      id: string,
+      debit: string,
+      credit: string,
+      currency: string,
+      flags = 0,
+      pendingId: string | null = null,
+    ) =>
+      db.pool.query(
+        `INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, currency, code, flags, pending_id,
+           timestamp, dr_debits_pending, dr_debits_posted, dr_credits_pending, dr_credits_posted,
+           cr_debits_pending, cr_debits_posted, cr_credits_pending, cr_credits_posted)
+         VALUES ($1, $2, $3, 5, $4, 1, $5, $6, now(), 0, 0, 0, 0, 0, 0, 0, 0)`,
+        [id, debit, credit, currency, flags, pendingId],
+      );
+    const normal = base();
+    await one(normal);
+    await forge('forged-ghost', 'ghost', 'payable', 'VND');
+    await forge('forged-void', 'clearing', 'payable', 'VND', 8, normal.id);
+    await forge('forged-usd', 'clearing', 'payable', 'USD');
     const report = await ledger.verify();
     assert.equal(report.ok, false);
-    assert.ok(report.faults.some((f) => f.kind === 'dangling_reference' && f.transfer_id === 'forged'));
+    const has = (kind: string, id: string) =>
+      report.faults.some((f) => f.kind === kind && f.transfer_id === id);
+    assert.ok(has('dangling_reference', 'forged-ghost'), JSON.stringify(report.faults));
+    assert.ok(has('bad_resolution', 'forged-void'), JSON.stringify(report.faults));
+    assert.ok(has('currency_mismatch', 'forged-usd'), JSON.stringify(report.faults));
   });
 });
