@@ -470,26 +470,25 @@ export class PgLedger {
         if (lookupId(input.credit_account_id)) accountIds.add(input.credit_account_id);
       }
     }
-    const lit = (ids: Iterable<string>) => {
-      const list = [...ids].map((id) => client.escapeLiteral(id)).join(',');
-      return list === '' ? 'NULL' : list;
-    };
+    // One array literal per list: cheaper to parse than a long IN list. lookupId admits only ids
+    // without quotes or backslashes; escapeLiteral guards the SQL string all the same.
+    const lit = (ids: Iterable<string>) => `${client.escapeLiteral(quotedArray([...ids]))}::text[]`;
     // A pending transfer's accounts are locked with the others: a post or void moves their balances.
     const pendingAccounts =
       pendingIds.size === 0
         ? ''
-        : ` OR id IN (SELECT debit_account_id FROM ledger_transfers WHERE id IN (${lit(pendingIds)}))` +
-          ` OR id IN (SELECT credit_account_id FROM ledger_transfers WHERE id IN (${lit(pendingIds)}))`;
+        : ` OR id IN (SELECT debit_account_id FROM ledger_transfers WHERE id = ANY(${lit(pendingIds)}))` +
+          ` OR id IN (SELECT credit_account_id FROM ledger_transfers WHERE id = ANY(${lit(pendingIds)}))`;
     // Separate statements on purpose: under READ COMMITTED each takes its snapshot after the one
     // before it, so the transfers are read after the account locks are held.
     const loaded = (await client.query({
       text:
         `${frame.open};` +
-        `SELECT ${ENGINE_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN (${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
-        `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id IN (${lit([...transferIds, ...pendingIds])})` +
+        `SELECT ${ENGINE_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY(${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
+        `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY(${lit([...transferIds, ...pendingIds])})` +
         (pendingIds.size === 0
           ? ';'
-          : ` UNION ALL SELECT true, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE pending_id IN (${lit(pendingIds)});`) +
+          : ` UNION ALL SELECT true, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE pending_id = ANY(${lit(pendingIds)});`) +
         'SELECT clock_timestamp() AS now',
       types: LEDGER_PG_TYPES,
     })) as unknown as QueryResult[];
