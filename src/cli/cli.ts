@@ -1,13 +1,14 @@
 // The `payhub` command line: finds the command the words name, checks its options, loads the one
 // configuration schema, runs it, and maps the outcome to an exit code (EXIT in command.ts).
-import { ConfigError, loadConfig, type HubConfig } from '../config/config.schema';
+import { ConfigError, loadConfig, parseConfig, type HubConfig } from '../config/config.schema';
 import { createLogger, stderrDestination } from '../logging/logger';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { EXIT, type Command } from './command';
 import { ledgerVerifyCommand } from './commands/ledger-verify.command';
 import { migrateCommand } from './commands/migrate.command';
+import { qrDecodeCommand } from './commands/qr-decode.command';
 
-export const COMMANDS: readonly Command[] = [migrateCommand, ledgerVerifyCommand];
+export const COMMANDS: readonly Command[] = [migrateCommand, ledgerVerifyCommand, qrDecodeCommand];
 
 export interface CliIo {
   stdout(text: string): Promise<void>;
@@ -55,7 +56,7 @@ export function commandHelp(command: Command): string {
     ([name, spec]) => `  ${pad(spec.takes_value ? `--${name}=<value>` : `--${name}`, 20)}${spec.description}`,
   );
   return [
-    `Usage: payhub ${command.path.join(' ')}${options.length > 0 ? ' [options]' : ''}`,
+    `Usage: payhub ${command.path.join(' ')}${(command.arguments ?? []).map((a) => ` [<${a.name}>]`).join('')}${options.length > 0 ? ' [options]' : ''}`,
     '',
     command.summary,
     '',
@@ -68,11 +69,13 @@ export function commandHelp(command: Command): string {
   ].join('\n');
 }
 
+/** The command whose path starts the words, with no more words left over than it takes arguments. */
 function findCommand(positionals: readonly string[]): Command | null {
   return (
     COMMANDS.find(
       (command) =>
-        command.path.length === positionals.length &&
+        positionals.length >= command.path.length &&
+        positionals.length - command.path.length <= (command.arguments?.length ?? 0) &&
         command.path.every((word, index) => positionals[index] === word),
     ) ?? null
   );
@@ -131,7 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
   let config: HubConfig;
   try {
-    config = io.loadConfig();
+    config = command.uses_config === false ? parseConfig({}) : io.loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     await io.stderr(`payhub: ${error.message}\n`);
@@ -143,6 +146,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       config,
       logger,
       options: parsed.options,
+      args: parsed.positionals.slice(command.path.length),
       stdout: io.stdout,
       stderr: io.stderr,
     });

@@ -18,6 +18,8 @@ export interface CommandContext {
   /** Logs go to stderr; stdout is the command's result. */
   logger: Logger;
   options: ReadonlyMap<string, string | true>;
+  /** The words after the command's path, as many as its `arguments` names. */
+  args: readonly string[];
   stdout(text: string): Promise<void>;
   stderr(text: string): Promise<void>;
 }
@@ -35,6 +37,10 @@ export interface Command {
   /** Text after the usage line in `payhub <command> --help`. */
   details: string;
   options: Readonly<Record<string, OptionSpec>>;
+  /** Positional arguments after the path (`payhub qr decode <payload>`), in order; all optional. */
+  arguments?: ReadonlyArray<{ name: string; description: string }>;
+  /** false: the command reads no configuration (it opens no database), so a bad variable cannot stop it. */
+  uses_config?: boolean;
   /** Answers the exit code. */
   run(context: CommandContext): Promise<number>;
 }

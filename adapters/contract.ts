@@ -1,0 +1,221 @@
+// The one contract every gateway adapter implements, so src/ can drive VNPay, MoMo, ZaloPay and VietQR
+// alike. Types only (plus the error class adapters throw for bugs and bad configuration).
+
+/** Money is bigint in the currency's minor unit; VND has none, so 1n = 1 dong. */
+export type Currency = 'VND';
+
+export type GatewayId = 'vnpay' | 'momo' | 'zalopay' | 'vietqr';
+
+/**
+ * How the payer pays. `gateway_choice` leaves the choice to the gateway's own page (VNPay without a
+ * vnp_BankCode, for instance).
+ */
+export type PaymentMethod =
+  'gateway_choice' | 'card_domestic' | 'card_international' | 'qr' | 'wallet' | 'bank_transfer';
+
+/** What a gateway can do; src/ asks before offering a method or a refund. */
+export interface GatewayCapabilities {
+  readonly gateway: GatewayId;
+  readonly methods: readonly PaymentMethod[];
+  readonly refunds: boolean;
+  readonly partial_refunds: boolean;
+  readonly query: boolean;
+  readonly refund_status: boolean;
+  readonly settlement_file: boolean;
+  /** Inclusive limits for one payment, in VND. */
+  readonly amount_min: bigint;
+  readonly amount_max: bigint;
+}
+
+/** A payment the hub asks a gateway to collect. */
+export interface PaymentOrder {
+  /** The hub's reference (the payment intent id); the gateway echoes it back in callbacks. */
+  readonly merchant_ref: string;
+  readonly amount: bigint;
+  readonly currency: Currency;
+  /** Free text shown to the payer; adapters reduce it to the gateway's safe set. */
+  readonly description: string;
+  readonly method: PaymentMethod;
+  readonly return_url: string;
+  readonly payer_ip: string;
+  readonly locale: 'vi' | 'en';
+  readonly created_at: Date;
+  /** When omitted the adapter applies the gateway's usual validity window. */
+  readonly expires_at?: Date;
+}
+
+/** The next thing the payer's browser or app must do. */
+export type NextAction =
+  | { readonly type: 'redirect'; readonly url: string }
+  | { readonly type: 'deeplink'; readonly url: string }
+  | { readonly type: 'vietqr'; readonly payload: string };
+
+/** Why an order was refused before any call to the gateway: data, not an exception. */
+export type OrderRejectionCode =
+  | 'amount_below_minimum'
+  | 'amount_above_maximum'
+  | 'currency_not_supported'
+  | 'method_not_supported'
+  | 'invalid_field';
+
+export interface OrderRejection {
+  readonly code: OrderRejectionCode;
+  /** The order field at fault, named as in PaymentOrder. */
+  readonly param: string;
+  readonly message: string;
+}
+
+export type CreatePaymentResult =
+  | { readonly ok: true; readonly action: NextAction }
+  | { readonly ok: false; readonly rejection: OrderRejection };
+
+/** An inbound HTTP request from a gateway (IPN) or from the payer's browser (return URL). */
+export interface CallbackRequest {
+  readonly method: string;
+  readonly query: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The body exactly as received; empty for GET callbacks. */
+  readonly rawBody: string | Buffer;
+}
+
+export type PaymentStatus = 'succeeded' | 'failed' | 'pending';
+
+/** A verified callback, normalized. Only a verified event may change an intent. */
+export interface PaymentEvent {
+  readonly gateway: GatewayId;
+  readonly merchant_ref: string;
+  readonly gateway_txn_id: string;
+  readonly amount: bigint;
+  readonly currency: Currency;
+  readonly status: PaymentStatus;
+  /** When the gateway says the payment happened; null when it did not say. */
+  readonly paid_at: Date | null;
+  /** The gateway's own result code(s), for the audit trail and support. */
+  readonly gateway_code: string;
+  /** The verified fields exactly as received. */
+  readonly raw: Readonly<Record<string, string>>;
+}
+
+export type CallbackRejectionReason = 'bad_signature' | 'malformed' | 'wrong_merchant';
+
+export interface CallbackRejection {
+  readonly reason: CallbackRejectionReason;
+  /** Which field or check failed; never contains a secret or a signature. */
+  readonly detail: string;
+}
+
+export type CallbackResult =
+  | { readonly ok: true; readonly event: PaymentEvent }
+  | { readonly ok: false; readonly rejection: CallbackRejection };
+
+/**
+ * What the hub made of a callback, in the order of VNPay's check list: the adapter turns it into the
+ * exact reply the gateway expects.
+ */
+export type CallbackOutcome =
+  | 'recorded'
+  | 'order_not_found'
+  | 'already_confirmed'
+  | 'amount_mismatch'
+  | CallbackRejectionReason
+  | 'error';
+
+export interface CallbackReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Asking the gateway about one payment. */
+export interface PaymentQuery {
+  /** Unique per request (per day at least). */
+  readonly request_id: string;
+  readonly merchant_ref: string;
+  /** When the payment was created (VNPay needs the original vnp_CreateDate). */
+  readonly payment_created_at: Date;
+  readonly requested_at: Date;
+  readonly requester_ip: string;
+}
+
+export interface PaymentQueryResult {
+  readonly merchant_ref: string;
+  readonly gateway_txn_id: string | null;
+  readonly amount: bigint | null;
+  readonly status: PaymentStatus;
+  readonly paid_at: Date | null;
+  readonly gateway_code: string;
+}
+
+export interface RefundRequest {
+  /** The hub's refund reference, unique per request. */
+  readonly refund_ref: string;
+  readonly merchant_ref: string;
+  readonly gateway_txn_id: string;
+  readonly amount: bigint;
+  /** The original payment's amount: a smaller refund is partial. */
+  readonly payment_amount: bigint;
+  readonly payment_created_at: Date;
+  readonly reason: string;
+  /** Who asked for the refund (a staff user name), safe text. */
+  readonly requested_by: string;
+  readonly requested_at: Date;
+  readonly requester_ip: string;
+}
+
+export type RefundStatus = 'succeeded' | 'failed' | 'pending';
+
+export interface RefundResult {
+  readonly refund_ref: string;
+  readonly merchant_ref: string;
+  readonly gateway_refund_id: string | null;
+  readonly amount: bigint | null;
+  readonly status: RefundStatus;
+  readonly gateway_code: string;
+}
+
+/** A gateway's signed answer that failed verification, or a declined request: data, not an exception. */
+export type GatewayAnswer<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly rejection: CallbackRejection | OrderRejection };
+
+/** One normalized row of a gateway's daily settlement file. */
+export interface SettlementRow {
+  readonly gateway: GatewayId;
+  readonly kind: 'payment' | 'refund';
+  readonly merchant_ref: string;
+  readonly gateway_txn_id: string;
+  readonly amount: bigint;
+  readonly fee: bigint;
+  readonly currency: Currency;
+  readonly status: PaymentStatus;
+  readonly transacted_at: Date;
+  /** The source line number, for a reconciliation report that points at the file. */
+  readonly line: number;
+}
+
+/** The contract each gateway implements; the optional parts exist only where the gateway has them. */
+export interface GatewayAdapter {
+  readonly capabilities: GatewayCapabilities;
+  createPayment(order: PaymentOrder): CreatePaymentResult;
+  parseCallback(request: CallbackRequest): CallbackResult;
+  callbackReply(outcome: CallbackOutcome): CallbackReply;
+  queryPayment?(query: PaymentQuery): Promise<GatewayAnswer<PaymentQueryResult>>;
+  refund?(request: RefundRequest): Promise<GatewayAnswer<RefundResult>>;
+  refundStatus?(query: PaymentQuery): Promise<GatewayAnswer<RefundResult>>;
+  parseSettlementFile?(stream: AsyncIterable<string | Buffer>): AsyncIterable<SettlementRow>;
+}
+
+/**
+ * Thrown for bugs and bad configuration only (a decline is data). The message names the field and
+ * never carries a secret.
+ */
+export class AdapterError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+    this.name = 'AdapterError';
+  }
+}
