@@ -1,0 +1,162 @@
+// MoMo's resultCode mapped exhaustively to the hub's statuses. Only an explicit success or an explicit
+// failure is final; anything else, including a code this table does not know, is pending.
+import type { CallbackOutcome, CallbackReply, PaymentStatus, RefundStatus } from '../contract';
+
+/** Every resultCode momo.md names, by meaning ([doc] 0 10 11 12, the rest [2nd]). */
+export type MomoResult =
+  | 'success'
+  | 'authorized'
+  | 'awaiting_reconfirmation'
+  | 'processing'
+  | 'initiated'
+  | 'maintenance'
+  | 'access_denied'
+  | 'unsupported_api_version'
+  | 'merchant_auth_failed'
+  | 'bad_format'
+  | 'duplicate_request_id'
+  | 'duplicate_order_id'
+  | 'insufficient_funds'
+  | 'issuer_rejected'
+  | 'cancelled'
+  | 'over_limit'
+  | 'expired'
+  | 'user_denied'
+  | 'unknown';
+
+export function momoResult(resultCode: number | undefined): MomoResult {
+  switch (resultCode) {
+    case 0:
+      return 'success';
+    case 9000:
+      return 'authorized';
+    case 8000:
+      return 'awaiting_reconfirmation';
+    case 7000:
+    case 7002:
+      return 'processing';
+    case 1000:
+      return 'initiated';
+    case 10:
+      return 'maintenance';
+    case 11:
+      return 'access_denied';
+    case 12:
+      return 'unsupported_api_version';
+    case 13:
+      return 'merchant_auth_failed';
+    case 20:
+      return 'bad_format';
+    case 40:
+      return 'duplicate_request_id';
+    case 41:
+      return 'duplicate_order_id';
+    case 1001:
+      return 'insufficient_funds';
+    case 1002:
+      return 'issuer_rejected';
+    case 1003:
+      return 'cancelled';
+    case 1004:
+      return 'over_limit';
+    case 1005:
+      return 'expired';
+    case 1006:
+      return 'user_denied';
+    default:
+      return 'unknown';
+  }
+}
+
+/**
+ * A payment's status from an IPN or a query answer. 0 is paid; 9000 (authorized) is paid too, because
+ * the one-step flows used here capture at once (momo.md [2nd]). 1001-1006 say plainly that the payer
+ * did not pay. Request-level errors (10-41) say nothing about the payment, so they stay pending.
+ */
+export function paymentStatus(resultCode: number | undefined): PaymentStatus {
+  const result = momoResult(resultCode);
+  switch (result) {
+    case 'success':
+    case 'authorized':
+      return 'succeeded';
+    case 'insufficient_funds':
+    case 'issuer_rejected':
+    case 'cancelled':
+    case 'over_limit':
+    case 'expired':
+    case 'user_denied':
+      return 'failed';
+    case 'awaiting_reconfirmation':
+    case 'processing':
+    case 'initiated':
+    case 'maintenance':
+    case 'access_denied':
+    case 'unsupported_api_version':
+    case 'merchant_auth_failed':
+    case 'bad_format':
+    case 'duplicate_request_id':
+    case 'duplicate_order_id':
+    case 'unknown':
+      return 'pending';
+  }
+}
+
+/**
+ * A refund's status from the refund answer. A request MoMo refused outright (maintenance, access,
+ * version, authentication, format) refunded nothing: failed. A duplicate requestId or orderId means an
+ * earlier request with that id exists and its fate is open: pending, like every unknown code.
+ */
+export function refundStatus(resultCode: number | undefined): RefundStatus {
+  const result = momoResult(resultCode);
+  switch (result) {
+    case 'success':
+      return 'succeeded';
+    case 'maintenance':
+    case 'access_denied':
+    case 'unsupported_api_version':
+    case 'merchant_auth_failed':
+    case 'bad_format':
+    case 'insufficient_funds':
+    case 'issuer_rejected':
+    case 'over_limit':
+      return 'failed';
+    case 'authorized':
+    case 'awaiting_reconfirmation':
+    case 'processing':
+    case 'initiated':
+    case 'duplicate_request_id':
+    case 'duplicate_order_id':
+    case 'cancelled':
+    case 'expired':
+    case 'user_denied':
+    case 'unknown':
+      return 'pending';
+  }
+}
+
+/** The status of the answer to a create call: only an explicit refusal of the request is final. */
+export function createStatus(resultCode: number | undefined): 'pending' | 'failed' {
+  return refundStatus(resultCode) === 'failed' ? 'failed' : 'pending';
+}
+
+/**
+ * The IPN reply. MoMo wants HTTP 204 No Content within 15 s [doc]; it documents no body and no other
+ * code. Everything the hub has settled (recorded, a duplicate, an unknown order, an amount it flags) is
+ * acknowledged with 204 so MoMo stops retrying. A request we refuse gets 400 and our own failure 500,
+ * so neither is mistaken for an acknowledgement [choice].
+ */
+export function ipnReply(outcome: CallbackOutcome): CallbackReply {
+  switch (outcome) {
+    case 'recorded':
+    case 'already_confirmed':
+    case 'order_not_found':
+    case 'amount_mismatch':
+      return { status: 204, headers: {}, body: '' };
+    case 'bad_signature':
+    case 'malformed':
+    case 'wrong_merchant':
+      return { status: 400, headers: {}, body: '' };
+    case 'error':
+      return { status: 500, headers: {}, body: '' };
+  }
+}
