@@ -20,6 +20,7 @@ import {
   type RefundRequest,
   type RefundResult,
 } from '../contract';
+import { amountRejection } from '../shared/order';
 import { toSafeText } from '../shared/text';
 import { CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, sign, verify } from './momo.signature';
 import { createStatus, ipnReply, paymentStatus, refundStatus } from './momo.status';
@@ -210,17 +211,10 @@ export class MomoClient implements Omit<GatewayAdapter, 'createPayment'> {
 
   /** The signed create body, checked against the flow's limits and MoMo's field rules; no call is made. */
   buildCreate(order: PaymentOrder): { ok: true; body: MomoCreateRequest } | Refused {
-    if (order.currency !== 'VND') return refuse('currency_not_supported', 'currency', 'MoMo takes VND only');
     const requestType = MOMO_REQUEST_TYPES[order.method];
     if (!requestType) return refuse('method_not_supported', 'method', `MoMo has no ${order.method}`);
-    if (typeof order.amount !== 'bigint') return refuse('invalid_field', 'amount', 'amount must be a bigint');
-    const limits = MOMO_AMOUNT_LIMITS[requestType];
-    if (order.amount < limits.min) {
-      return refuse('amount_below_minimum', 'amount', `${requestType} takes at least ${limits.min} VND`);
-    }
-    if (order.amount > limits.max) {
-      return refuse('amount_above_maximum', 'amount', `${requestType} takes at most ${limits.max} VND`);
-    }
+    const refused = amountRejection(order, requestType, MOMO_AMOUNT_LIMITS[requestType]);
+    if (refused) return { ok: false, rejection: refused };
     if (!isOrderId(order.merchant_ref)) {
       return refuse(
         'invalid_field',

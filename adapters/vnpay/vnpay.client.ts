@@ -45,6 +45,7 @@ import {
   type VnpayRefundRequest,
 } from './vnpay.types';
 import { safeEqualHex } from '../shared/crypto';
+import { amountRejection } from '../shared/order';
 
 /** Assumed limits (VNPay's pay page refuses less than 5,000 VND and 1 billion VND or more [2nd]). */
 export const VNPAY_AMOUNT_MIN = 5_000n;
@@ -217,22 +218,11 @@ export class VnpayClient implements GatewayAdapter {
   ): { ok: true; params: VnpayPayParams } | { ok: false; rejection: OrderRejection } {
     const fail = (code: OrderRejection['code'], param: string, message: string) =>
       reject(code, param, message) as { ok: false; rejection: OrderRejection };
-    if (order.currency !== 'VND') return fail('currency_not_supported', 'currency', 'VNPay takes VND only');
-    if (typeof order.amount !== 'bigint') return fail('invalid_field', 'amount', 'amount must be a bigint');
-    if (order.amount < this.capabilities.amount_min) {
-      return fail(
-        'amount_below_minimum',
-        'amount',
-        `amount must be at least ${this.capabilities.amount_min} VND`,
-      );
-    }
-    if (order.amount > this.capabilities.amount_max) {
-      return fail(
-        'amount_above_maximum',
-        'amount',
-        `amount must be at most ${this.capabilities.amount_max} VND`,
-      );
-    }
+    const refused = amountRejection(order, 'VNPay', {
+      min: this.capabilities.amount_min,
+      max: this.capabilities.amount_max,
+    });
+    if (refused) return { ok: false, rejection: refused };
     if (!(order.method in BANK_CODES))
       return fail('method_not_supported', 'method', `VNPay has no ${order.method}`);
     if (typeof order.merchant_ref !== 'string' || !REFERENCE.test(order.merchant_ref)) {

@@ -21,6 +21,7 @@ import {
   type RefundRequest,
   type RefundResult,
 } from '../contract';
+import { amountRejection } from '../shared/order';
 import { formatVietnamTime } from '../shared/time';
 import { toSafeText } from '../shared/text';
 import {
@@ -297,22 +298,11 @@ export class ZalopayClient implements Omit<GatewayAdapter, 'createPayment'> {
     options: ZalopayCreateOptions = {},
   ): { ok: true; body: ZalopayCreateRequest } | { ok: false; rejection: OrderRejection } {
     const fail = orderRejection;
-    if (order.currency !== 'VND') return fail('currency_not_supported', 'currency', 'ZaloPay takes VND only');
-    if (typeof order.amount !== 'bigint') return fail('invalid_field', 'amount', 'amount must be a bigint');
-    if (order.amount < this.capabilities.amount_min) {
-      return fail(
-        'amount_below_minimum',
-        'amount',
-        `amount must be at least ${this.capabilities.amount_min} VND`,
-      );
-    }
-    if (order.amount > this.capabilities.amount_max) {
-      return fail(
-        'amount_above_maximum',
-        'amount',
-        `amount must be at most ${this.capabilities.amount_max} VND`,
-      );
-    }
+    const refused = amountRejection(order, 'ZaloPay', {
+      min: this.capabilities.amount_min,
+      max: this.capabilities.amount_max,
+    });
+    if (refused) return { ok: false, rejection: refused };
     const bankCode = BANK_CODES[order.method];
     if (bankCode === undefined)
       return fail('method_not_supported', 'method', `ZaloPay has no ${order.method}`);
