@@ -65,9 +65,30 @@ export interface OrderRejection {
   readonly message: string;
 }
 
+/**
+ * Why the gateway did not hand out a way to pay, after we asked it: data, not an exception.
+ *
+ * - A gateway that refused the request (a duplicate order, a merchant not allowed, an outage) gives its
+ *   own code, its message, and whether another try (with a new reference where the gateway wants one)
+ *   may succeed.
+ * - A gateway that could not be reached (network error, timeout) gives `gateway_unreachable`, retryable.
+ * - An answer we cannot trust (not JSON, unsigned or badly signed, about another order, without a usable
+ *   pay URL) gives `gateway_answer_invalid`, retryable: we do not know what the gateway meant.
+ */
+export interface PaymentDecline {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/**
+ * What createPayment produced: the payer's next action, our own refusal of the order before any call to
+ * the gateway (`rejection`), or the gateway's refusal or an unusable answer (`declined`).
+ */
 export type CreatePaymentResult =
   | { readonly ok: true; readonly action: NextAction }
-  | { readonly ok: false; readonly rejection: OrderRejection };
+  | { readonly ok: false; readonly rejection: OrderRejection }
+  | { readonly ok: false; readonly declined: PaymentDecline };
 
 /** An inbound HTTP request from a gateway (IPN) or from the payer's browser (return URL). */
 export interface CallbackRequest {
@@ -196,7 +217,11 @@ export interface SettlementRow {
 /** The contract each gateway implements; the optional parts exist only where the gateway has them. */
 export interface GatewayAdapter {
   readonly capabilities: GatewayCapabilities;
-  createPayment(order: PaymentOrder): CreatePaymentResult;
+  /**
+   * Asynchronous because MoMo and ZaloPay hand out the pay URL only in the answer to a server-to-server
+   * call; VNPay signs its URL locally and never declines.
+   */
+  createPayment(order: PaymentOrder): Promise<CreatePaymentResult>;
   parseCallback(request: CallbackRequest): CallbackResult;
   callbackReply(outcome: CallbackOutcome): CallbackReply;
   queryPayment?(query: PaymentQuery): Promise<GatewayAnswer<PaymentQueryResult>>;

@@ -8,6 +8,7 @@ import {
   type CallbackReply,
   type CallbackRequest,
   type CallbackResult,
+  type CreatePaymentResult,
   type GatewayAdapter,
   type GatewayAnswer,
   type GatewayCapabilities,
@@ -23,7 +24,7 @@ import {
 import { amountRejection } from '../shared/order';
 import { toSafeText } from '../shared/text';
 import { CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, sign, verify } from './momo.signature';
-import { createStatus, ipnReply, paymentStatus, refundStatus } from './momo.status';
+import { createDeclineRetryable, createStatus, ipnReply, paymentStatus, refundStatus } from './momo.status';
 import {
   MOMO_SANDBOX_API_BASE_URL,
   type MomoConfig,
@@ -66,6 +67,8 @@ export interface MomoCreateResult {
   readonly deeplink: string | null;
   readonly qr_code_url: string | null;
   readonly gateway_code: string;
+  /** MoMo's message, at most 200 characters; empty when it sent none. */
+  readonly message: string;
 }
 
 type Rejected = { ok: false; rejection: CallbackRejection };
@@ -125,7 +128,7 @@ function asObject(json: unknown): Record<string, unknown> | null {
     : null;
 }
 
-export class MomoClient implements Omit<GatewayAdapter, 'createPayment'> {
+export class MomoClient implements GatewayAdapter {
   readonly #access_key: string;
   readonly #secret_key: string;
   readonly #fetch: typeof fetch | undefined;
@@ -184,7 +187,8 @@ export class MomoClient implements Omit<GatewayAdapter, 'createPayment'> {
   readonly payments = {
     build: (order: PaymentOrder) => this.buildCreate(order),
     verify: (json: unknown, body: MomoCreateRequest) => this.verifyCreateResponse(json, body),
-    create: (order: PaymentOrder): Promise<GatewayAnswer<MomoCreateResult>> => this.createPayment(order),
+    /** MoMo's own view of the create call; `createPayment` is the contract's. */
+    create: (order: PaymentOrder): Promise<GatewayAnswer<MomoCreateResult>> => this.#create(order),
   };
 
   readonly webhooks = {
@@ -274,14 +278,56 @@ export class MomoClient implements Omit<GatewayAdapter, 'createPayment'> {
         deeplink: text(answer.deeplink),
         qr_code_url: text(answer.qrCodeUrl),
         gateway_code: String(resultCode),
+        message: typeof answer.message === 'string' ? answer.message.slice(0, 200) : '',
       },
     };
   }
 
-  async createPayment(order: PaymentOrder): Promise<GatewayAnswer<MomoCreateResult>> {
+  async #create(order: PaymentOrder): Promise<GatewayAnswer<MomoCreateResult>> {
     const built = this.buildCreate(order);
     if (!built.ok) return built;
     return this.verifyCreateResponse(await this.#post('create', built.body), built.body);
+  }
+
+  /**
+   * The contract's create: payUrl as a redirect (the order carries no wish for MoMo's app deeplink, so
+   * the payUrl page, which offers the app itself, serves every flow). A refusal by MoMo is `declined`
+   * with its resultCode; an answer that fails our checks is `declined` as gateway_answer_invalid and a
+   * call that did not complete as gateway_unreachable, both retryable.
+   */
+  async createPayment(order: PaymentOrder): Promise<CreatePaymentResult> {
+    const built = this.buildCreate(order);
+    if (!built.ok) return built;
+    let json: unknown;
+    try {
+      json = await this.#post('create', built.body);
+    } catch {
+      return {
+        ok: false,
+        declined: { code: 'gateway_unreachable', message: 'MoMo did not answer', retryable: true },
+      };
+    }
+    const answer = this.verifyCreateResponse(json, built.body);
+    if (!answer.ok) {
+      return {
+        ok: false,
+        declined: {
+          code: 'gateway_answer_invalid',
+          message: 'detail' in answer.rejection ? answer.rejection.detail : answer.rejection.message,
+          retryable: true,
+        },
+      };
+    }
+    const created = answer.value;
+    if (created.action) return { ok: true, action: created.action };
+    return {
+      ok: false,
+      declined: {
+        code: created.gateway_code,
+        message: created.message,
+        retryable: createDeclineRetryable(Number(created.gateway_code)),
+      },
+    };
   }
 
   parseCallback(request: CallbackRequest): CallbackResult {

@@ -140,6 +140,22 @@ export function createStatus(resultCode: number | undefined): 'pending' | 'faile
 }
 
 /**
+ * Whether a create MoMo refused may succeed if asked again: maintenance, and the codes that leave the
+ * request's fate open (processing, or a code this table does not know). Refusals of the request itself
+ * (access, version, authentication, format, a duplicate id) will be refused again [choice].
+ */
+export function createDeclineRetryable(resultCode: number | undefined): boolean {
+  switch (momoResult(resultCode)) {
+    case 'maintenance':
+    case 'processing':
+    case 'unknown':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
  * The IPN reply. MoMo wants HTTP 204 No Content within 15 s [doc]; it documents no body and no other
  * code. Everything the hub has settled (recorded, a duplicate, an unknown order, an amount it flags) is
  * acknowledged with 204 so MoMo stops retrying. A request we refuse gets 400 and our own failure 500,

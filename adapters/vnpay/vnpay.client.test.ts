@@ -45,8 +45,8 @@ function urlParams(url: string): Record<string, string> {
 }
 
 describe('VNPay payments.create', () => {
-  it('builds a signed redirect with amount x 100, Vietnam dates, safe text and the bank code', () => {
-    const result = client.payments.create(order);
+  it('builds a signed redirect with amount x 100, Vietnam dates, safe text and the bank code', async () => {
+    const result = await client.payments.create(order);
     assert.ok(result.ok);
     assert.equal(result.action.type, 'redirect');
     const url = result.action.type === 'redirect' ? result.action.url : '';
@@ -63,23 +63,23 @@ describe('VNPay payments.create', () => {
     assert.ok(url.endsWith(`&vnp_SecureHash=${params.vnp_SecureHash}`));
   });
 
-  it('leaves the bank to the payer when the method is gateway_choice', () => {
-    const result = client.payments.create({ ...order, method: 'gateway_choice' });
+  it('leaves the bank to the payer when the method is gateway_choice', async () => {
+    const result = await client.payments.create({ ...order, method: 'gateway_choice' });
     assert.ok(result.ok && result.action.type === 'redirect');
     assert.equal(urlParams(result.action.url).vnp_BankCode, undefined);
   });
 
-  it('enforces the amount limits before any call', () => {
-    const low = client.payments.create({ ...order, amount: 4_999n });
-    const high = client.payments.create({ ...order, amount: 1_000_000_000n });
-    assert.ok(!low.ok && !high.ok);
+  it('enforces the amount limits before any call', async () => {
+    const low = await client.payments.create({ ...order, amount: 4_999n });
+    const high = await client.payments.create({ ...order, amount: 1_000_000_000n });
+    assert.ok(!low.ok && 'rejection' in low && !high.ok && 'rejection' in high);
     assert.equal(low.rejection.code, 'amount_below_minimum');
     assert.equal(high.rejection.code, 'amount_above_maximum');
-    assert.ok(client.payments.create({ ...order, amount: 5_000n }).ok);
-    assert.ok(client.payments.create({ ...order, amount: 999_999_999n }).ok);
+    assert.ok((await client.payments.create({ ...order, amount: 5_000n })).ok);
+    assert.ok((await client.payments.create({ ...order, amount: 999_999_999n })).ok);
   });
 
-  it('refuses fields VNPay would sign differently or refuse', () => {
+  it('refuses fields VNPay would sign differently or refuse', async () => {
     const cases: [Partial<PaymentOrder>, string, string][] = [
       [{ merchant_ref: 'pi 1' }, 'invalid_field', 'merchant_ref'],
       [{ merchant_ref: '' }, 'invalid_field', 'merchant_ref'],
@@ -93,8 +93,8 @@ describe('VNPay payments.create', () => {
       [{ currency: 'USD' as 'VND' }, 'currency_not_supported', 'currency'],
     ];
     for (const [change, code, param] of cases) {
-      const result = client.payments.create({ ...order, ...change });
-      assert.ok(!result.ok, JSON.stringify(change));
+      const result = await client.payments.create({ ...order, ...change });
+      assert.ok(!result.ok && 'rejection' in result, JSON.stringify(change));
       assert.deepEqual([result.rejection.code, result.rejection.param], [code, param]);
     }
   });

@@ -187,7 +187,7 @@ export class VnpayClient implements GatewayAdapter {
 
   /** The Stripe-like surface. */
   readonly payments = {
-    create: (order: PaymentOrder): CreatePaymentResult => this.createPayment(order),
+    create: (order: PaymentOrder): Promise<CreatePaymentResult> => this.createPayment(order),
   };
 
   readonly webhooks = {
@@ -277,7 +277,8 @@ export class VnpayClient implements GatewayAdapter {
     return `${this.pay_url}?${canonical}&vnp_SecureHash=${hmacSha512Hex(this.#secret, canonical)}`;
   }
 
-  createPayment(order: PaymentOrder): CreatePaymentResult {
+  /** Async for the contract only: the URL is signed locally, so VNPay never gives `declined`. */
+  async createPayment(order: PaymentOrder): Promise<CreatePaymentResult> {
     const built = this.buildPayParams(order);
     if (!built.ok) return built;
     return { ok: true, action: { type: 'redirect', url: this.signedPayUrl({ ...built.params }) } };

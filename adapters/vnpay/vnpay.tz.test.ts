@@ -13,17 +13,18 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 const CHILD = `
 const { VnpayClient } = require('./adapters/vnpay/vnpay.client.ts');
 const client = new VnpayClient({ tmn_code: 'HUEPAY01', hash_secret: 'TZTESTSECRET' });
-const result = client.payments.create({
+client.payments.create({
   merchant_ref: 'pi_tz', amount: 150000n, currency: 'VND', description: 'Le phi', method: 'gateway_choice',
   return_url: 'https://payhub.example.vn/return', payer_ip: '127.0.0.1', locale: 'vi',
   created_at: new Date(Number(process.argv[1])),
+}).then((result) => {
+  const params = new URL(result.action.url).searchParams;
+  console.log(JSON.stringify({
+    offset: new Date(Number(process.argv[1])).getTimezoneOffset(),
+    create: params.get('vnp_CreateDate'),
+    expire: params.get('vnp_ExpireDate'),
+  }));
 });
-const params = new URL(result.action.url).searchParams;
-console.log(JSON.stringify({
-  offset: new Date(Number(process.argv[1])).getTimezoneOffset(),
-  create: params.get('vnp_CreateDate'),
-  expire: params.get('vnp_ExpireDate'),
-}));
 `;
 
 async function datesUnder(tz: string, instant: Date) {

@@ -9,6 +9,7 @@ import {
   type CallbackReply,
   type CallbackRequest,
   type CallbackResult,
+  type CreatePaymentResult,
   type GatewayAdapter,
   type GatewayAnswer,
   type GatewayCapabilities,
@@ -190,7 +191,7 @@ function readApiResponse(
   return { response, fields: json };
 }
 
-export class ZalopayClient implements Omit<GatewayAdapter, 'createPayment'> {
+export class ZalopayClient implements GatewayAdapter {
   readonly #key1: string;
   readonly #key2: string;
   readonly #fetch: typeof fetch | undefined;
@@ -258,8 +259,9 @@ export class ZalopayClient implements Omit<GatewayAdapter, 'createPayment'> {
     build: (order: PaymentOrder, options?: ZalopayCreateOptions) => this.buildCreate(order, options),
     verify: (json: unknown, app_trans_id: string): ZalopayCreateResult =>
       this.verifyCreateResponse(json, app_trans_id),
+    /** ZaloPay's own view of the create call; `createPayment` is the contract's. */
     create: (order: PaymentOrder, options?: ZalopayCreateOptions): Promise<ZalopayCreateResult> =>
-      this.createPayment(order, options),
+      this.#create(order, options),
   };
 
   readonly webhooks = {
@@ -389,10 +391,43 @@ export class ZalopayClient implements Omit<GatewayAdapter, 'createPayment'> {
     };
   }
 
-  async createPayment(order: PaymentOrder, options?: ZalopayCreateOptions): Promise<ZalopayCreateResult> {
+  async #create(order: PaymentOrder, options?: ZalopayCreateOptions): Promise<ZalopayCreateResult> {
     const built = this.buildCreate(order, options);
     if (!built.ok) return built;
     return this.verifyCreateResponse(await this.#post('/create', built.body), built.body.app_trans_id);
+  }
+
+  /**
+   * The contract's create: order_url as a redirect. A refusal by ZaloPay is `declined` with its
+   * `return_code/sub_return_code`; an answer that fails our checks is `declined` as
+   * gateway_answer_invalid and a call that did not complete as gateway_unreachable, both retryable.
+   */
+  async createPayment(order: PaymentOrder, options?: ZalopayCreateOptions): Promise<CreatePaymentResult> {
+    const built = this.buildCreate(order, options);
+    if (!built.ok) return built;
+    let json: unknown;
+    try {
+      json = await this.#post('/create', built.body);
+    } catch {
+      return {
+        ok: false,
+        declined: { code: 'gateway_unreachable', message: 'ZaloPay did not answer', retryable: true },
+      };
+    }
+    const answer = this.verifyCreateResponse(json, built.body.app_trans_id);
+    if (answer.ok) return { ok: true, action: answer.value.action };
+    if ('declined' in answer) {
+      const { gateway_code, message, retryable } = answer.declined;
+      return { ok: false, declined: { code: gateway_code, message, retryable } };
+    }
+    return {
+      ok: false,
+      declined: {
+        code: 'gateway_answer_invalid',
+        message: 'detail' in answer.rejection ? answer.rejection.detail : answer.rejection.message,
+        retryable: true,
+      },
+    };
   }
 
   parseCallback(request: CallbackRequest): CallbackResult {
