@@ -1,11 +1,13 @@
 // One contract suite, run against every gateway client that implements GatewayAdapter: the same order
-// checks before any call, a redirect to an https page for a valid order, typed rejections for a callback
-// that is empty or garbage, and a 2xx acknowledgement of a recorded callback. The gateways' HTTP calls go
-// to an injected fetch that answers like the gateway.
+// checks before any call, a redirect to an https page (VietQR: a VietQR payload for the order) for a valid
+// order, typed rejections for a callback that is empty or garbage, and a 2xx acknowledgement of a recorded
+// callback. The gateways' HTTP calls go to an injected fetch that answers like the gateway.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallbackRequest, GatewayAdapter, PaymentOrder } from './contract';
 import { MomoClient } from './momo/momo.client';
+import { parseVietQr } from './vietqr/vietqr.payload';
+import { VietQrClient } from './vietqr/vietqr.client';
 import { VnpayClient } from './vnpay/vnpay.client';
 import { ZalopayClient } from './zalopay/zalopay.client';
 
@@ -38,6 +40,10 @@ interface Subject {
   readonly created: Answer;
   /** The gateway's refusal of a create request, and the code the contract reports for it. */
   readonly refused: { answer: Answer; code: string };
+  /** A valid order for this gateway; the shared `order` when absent. */
+  readonly order?: PaymentOrder;
+  /** The next action a valid order gets; `redirect` when absent. */
+  readonly action?: 'redirect' | 'vietqr';
 }
 
 // One order every client accepts: a reference, method and amount within all three gateways' rules.
@@ -122,6 +128,24 @@ const subjects: Subject[] = [
       code: '2/-68',
     },
   },
+  {
+    name: 'VietQR',
+    calls_gateway: false,
+    make: (answer) => {
+      const fake = fakeFetch(answer);
+      const client = new VietQrClient({
+        bin: '970436',
+        account: '0011001234567',
+        merchant_name: 'HUE PAYHUB',
+      });
+      return { client, fake };
+    },
+    created: () => ({}),
+    refused: { answer: () => ({}), code: '' },
+    // VietQR's bill number (62/01) holds at most 25 characters: a shorter reference than the shared one.
+    order: { ...order, merchant_ref: 'pi01JD3K8Y5Z0000000000001', method: 'bank_transfer' },
+    action: 'vietqr',
+  },
 ];
 
 const garbage: CallbackRequest[] = [
@@ -141,27 +165,43 @@ const garbage: CallbackRequest[] = [
 ];
 
 for (const subject of subjects) {
+  const valid = subject.order ?? order;
   describe(`GatewayAdapter contract: ${subject.name}`, () => {
     it('refuses a non-VND order and an amount below the minimum before any call', async () => {
       const { client, fake } = subject.make(subject.created);
-      const usd = await client.createPayment({ ...order, currency: 'USD' as 'VND' });
+      const usd = await client.createPayment({ ...valid, currency: 'USD' as 'VND' });
       assert.ok(!usd.ok && 'rejection' in usd);
       assert.deepEqual([usd.rejection.code, usd.rejection.param], ['currency_not_supported', 'currency']);
-      const low = await client.createPayment({ ...order, amount: client.capabilities.amount_min - 1n });
+      const low = await client.createPayment({ ...valid, amount: client.capabilities.amount_min - 1n });
       assert.ok(!low.ok && 'rejection' in low);
       assert.deepEqual([low.rejection.code, low.rejection.param], ['amount_below_minimum', 'amount']);
       assert.deepEqual(fake.calls, []);
     });
 
-    it('gives a valid order a redirect to an https page', async () => {
-      const { client, fake } = subject.make(subject.created);
-      const result = await client.createPayment(order);
-      assert.ok(result.ok, JSON.stringify(result));
-      assert.equal(result.action.type, 'redirect');
-      assert.ok(result.action.type === 'redirect');
-      assert.equal(new URL(result.action.url).protocol, 'https:');
-      assert.equal(fake.calls.length, subject.calls_gateway ? 1 : 0);
-    });
+    if ((subject.action ?? 'redirect') === 'redirect') {
+      it('gives a valid order a redirect to an https page', async () => {
+        const { client, fake } = subject.make(subject.created);
+        const result = await client.createPayment(valid);
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.equal(result.action.type, 'redirect');
+        assert.ok(result.action.type === 'redirect');
+        assert.equal(new URL(result.action.url).protocol, 'https:');
+        assert.equal(fake.calls.length, subject.calls_gateway ? 1 : 0);
+      });
+    } else {
+      it("gives a valid order a VietQR payload with the order's amount and bill number", async () => {
+        const { client, fake } = subject.make(subject.created);
+        const result = await client.createPayment(valid);
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.ok(result.action.type === 'vietqr', result.action.type);
+        const parsed = parseVietQr(result.action.payload);
+        assert.ok(parsed.ok, parsed.ok ? '' : `${parsed.reason}: ${parsed.detail}`);
+        assert.equal(parsed.value.amount, valid.amount);
+        assert.equal(parsed.value.bill_number, valid.merchant_ref);
+        assert.equal(parsed.value.point_of_initiation, 'dynamic');
+        assert.deepEqual(fake.calls, []);
+      });
+    }
 
     it('rejects an empty or garbage callback with a typed reason', () => {
       const { client } = subject.make(subject.created);
@@ -185,7 +225,7 @@ for (const subject of subjects) {
     if (subject.calls_gateway) {
       it('returns the gateway refusal as declined data with its own code', async () => {
         const { client } = subject.make(subject.refused.answer);
-        const result = await client.createPayment(order);
+        const result = await client.createPayment(valid);
         assert.ok(!result.ok && 'declined' in result, JSON.stringify(result));
         assert.equal(result.declined.code, subject.refused.code);
         assert.equal(result.declined.retryable, false);
@@ -194,7 +234,7 @@ for (const subject of subjects) {
       it('returns an unusable answer as declined gateway_answer_invalid, retryable', async () => {
         for (const answer of ['<html>', { resultCode: 'x', return_code: 'x' }, {}]) {
           const { client } = subject.make(() => answer);
-          const result = await client.createPayment(order);
+          const result = await client.createPayment(valid);
           assert.ok(!result.ok && 'declined' in result, JSON.stringify(answer));
           assert.equal(result.declined.code, 'gateway_answer_invalid');
           assert.equal(result.declined.retryable, true);
@@ -203,7 +243,7 @@ for (const subject of subjects) {
 
       it('returns a gateway it could not reach as declined gateway_unreachable, retryable', async () => {
         const { client } = subject.make(() => new TypeError('fetch failed'));
-        const result = await client.createPayment(order);
+        const result = await client.createPayment(valid);
         assert.ok(!result.ok && 'declined' in result);
         assert.deepEqual([result.declined.code, result.declined.retryable], ['gateway_unreachable', true]);
       });
