@@ -28,7 +28,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Synchronous writes to stdout by default: lines appear in the order they were logged, and the last
+  // ones before process.exit (shutdown, a fatal start-up error) are never lost in a buffer.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 /** Nest's bootstrap chatter ("Mapped {/health, GET} route") is debug detail, not news. */

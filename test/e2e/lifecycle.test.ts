@@ -48,7 +48,7 @@ describe('hub lifecycle', () => {
     assert.deepEqual(
       [...order].sort((a, b) => a - b),
       order,
-      'logged in shutdown order',
+      `logged in shutdown order: ${JSON.stringify(messages)}`,
     );
     assert.equal(await hubConnections(db), 0, 'the pool was ended');
     await assert.rejects(fetch(`${url}/health`), 'no longer accepting connections');
