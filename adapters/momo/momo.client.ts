@@ -21,6 +21,7 @@ import {
   type RefundRequest,
   type RefundResult,
 } from '../contract';
+import { requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
 import { toSafeText } from '../shared/text';
 import { CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, sign, verify } from './momo.signature';
@@ -146,12 +147,8 @@ export class MomoClient implements GatewayAdapter {
         'partner_code',
       );
     }
-    if (typeof config.access_key !== 'string' || config.access_key.length === 0) {
-      throw new AdapterError('momo_config_invalid', 'momo access_key is missing', 'access_key');
-    }
-    if (typeof config.secret_key !== 'string' || config.secret_key.length === 0) {
-      throw new AdapterError('momo_config_invalid', 'momo secret_key is missing', 'secret_key');
-    }
+    this.#access_key = requireSecret('momo', config.access_key, 'access_key');
+    this.#secret_key = requireSecret('momo', config.secret_key, 'secret_key');
     if (!isHttpUrl(config.ipn_url)) {
       throw new AdapterError('momo_config_invalid', 'momo ipn_url must be an http(s) URL', 'ipn_url');
     }
@@ -163,8 +160,6 @@ export class MomoClient implements GatewayAdapter {
         'timeout_ms',
       );
     }
-    this.#access_key = config.access_key;
-    this.#secret_key = config.secret_key;
     this.#fetch = config.fetch;
     this.partner_code = config.partner_code;
     this.ipn_url = config.ipn_url;

@@ -45,6 +45,7 @@ import {
   type VnpayRefundRequest,
 } from './vnpay.types';
 import { safeEqualHex } from '../shared/crypto';
+import { amountLimits, requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
 
 /** Assumed limits (VNPay's pay page refuses less than 5,000 VND and 1 billion VND or more [2nd]). */
@@ -149,19 +150,11 @@ export class VnpayClient implements GatewayAdapter {
         'tmn_code',
       );
     }
-    if (typeof config.hash_secret !== 'string' || config.hash_secret.length === 0) {
-      throw new AdapterError('vnpay_config_invalid', 'vnpay hash_secret is missing', 'hash_secret');
-    }
-    const amount_min = config.amount_min ?? VNPAY_AMOUNT_MIN;
-    const amount_max = config.amount_max ?? VNPAY_AMOUNT_MAX;
-    if (amount_min < 1n || amount_max < amount_min) {
-      throw new AdapterError(
-        'vnpay_config_invalid',
-        'vnpay amount limits must satisfy 1 <= min <= max',
-        'amount_min',
-      );
-    }
-    this.#secret = config.hash_secret;
+    this.#secret = requireSecret('vnpay', config.hash_secret, 'hash_secret');
+    const { amount_min, amount_max } = amountLimits('vnpay', config, {
+      min: VNPAY_AMOUNT_MIN,
+      max: VNPAY_AMOUNT_MAX,
+    });
     this.#fetch = config.fetch;
     this.tmn_code = config.tmn_code;
     this.pay_url = config.pay_url ?? VNPAY_SANDBOX_PAY_URL;

@@ -22,6 +22,7 @@ import {
   type RefundRequest,
   type RefundResult,
 } from '../contract';
+import { amountLimits, requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
 import { formatVietnamTime } from '../shared/time';
 import { toSafeText } from '../shared/text';
@@ -209,17 +210,12 @@ export class ZalopayClient implements GatewayAdapter {
     if (!Number.isSafeInteger(config.app_id) || config.app_id < 1) {
       throw invalid('app_id', 'zalopay app_id must be a positive integer');
     }
-    if (typeof config.key1 !== 'string' || config.key1.length === 0) {
-      throw invalid('key1', 'zalopay key1 is missing');
-    }
-    if (typeof config.key2 !== 'string' || config.key2.length === 0) {
-      throw invalid('key2', 'zalopay key2 is missing');
-    }
-    const amount_min = config.amount_min ?? ZALOPAY_AMOUNT_MIN;
-    const amount_max = config.amount_max ?? ZALOPAY_AMOUNT_MAX;
-    if (amount_min < 1n || amount_max < amount_min) {
-      throw invalid('amount_min', 'zalopay amount limits must satisfy 1 <= min <= max');
-    }
+    this.#key1 = requireSecret('zalopay', config.key1, 'key1');
+    this.#key2 = requireSecret('zalopay', config.key2, 'key2');
+    const { amount_min, amount_max } = amountLimits('zalopay', config, {
+      min: ZALOPAY_AMOUNT_MIN,
+      max: ZALOPAY_AMOUNT_MAX,
+    });
     this.expire_after_seconds = config.expire_after_seconds ?? DEFAULT_EXPIRE_SECONDS;
     if (
       !Number.isInteger(this.expire_after_seconds) ||
@@ -232,8 +228,6 @@ export class ZalopayClient implements GatewayAdapter {
     if (!APP_USER.test(this.app_user)) {
       throw invalid('app_user', 'zalopay app_user must be 1 to 50 of A-Z a-z 0-9 _ . @ -');
     }
-    this.#key1 = config.key1;
-    this.#key2 = config.key2;
     this.#fetch = config.fetch;
     this.app_id = config.app_id;
     this.api_url = (config.api_url ?? ZALOPAY_SANDBOX_API_URL).replace(/\/+$/, '');
