@@ -26,6 +26,7 @@ import {
   type TransferResult,
 } from './types';
 import { verifyLedger, type VerifyReport } from './verify';
+import { splitIntoLanes, type LanePart } from './lanes';
 
 export interface PgLedgerOptions {
   /** Most transfers one database transaction carries. */
@@ -34,6 +35,13 @@ export interface PgLedgerOptions {
   batches_in_flight_max?: number;
   /** Times a batch is retried after a deadlock, serialization failure or a concurrent duplicate id. */
   retries_max?: number;
+  /**
+   * Transactions one batch is split into, by disjoint accounts (ledger/lanes.ts), so that a batch uses
+   * more than one Postgres core. 1 turns the split off.
+   */
+  lanes_max?: number;
+  /** A batch is split only into lanes of about this many transfers or more. */
+  lane_transfers_min?: number;
 }
 
 interface Request {
@@ -222,6 +230,8 @@ export class PgLedger {
   private readonly batchTransfersMax: number;
   private readonly inFlightMax: number;
   private readonly retriesMax: number;
+  private readonly lanesMax: number;
+  private readonly laneTransfersMin: number;
   private idle: Array<() => void> = [];
 
   constructor(
@@ -231,6 +241,8 @@ export class PgLedger {
     this.batchTransfersMax = options.batch_transfers_max ?? 2000;
     this.inFlightMax = options.batches_in_flight_max ?? 2;
     this.retriesMax = options.retries_max ?? 50;
+    this.lanesMax = options.lanes_max ?? 2;
+    this.laneTransfersMin = options.lane_transfers_min ?? 32;
   }
 
   // ---- writes ------------------------------------------------------------------------------------
@@ -391,6 +403,53 @@ export class PgLedger {
   }
 
   private async runBatch(batch: Request[]): Promise<void> {
+    const lanes = splitIntoLanes(batch, this.lanesMax, this.laneTransfersMin);
+    if (lanes.length === 1) {
+      await this.runRequests(batch);
+      return;
+    }
+    // Each lane in its own transaction, at the same time; a request's results are put back together
+    // from the lanes that carry its transfers, at their original positions.
+    const results = batch.map((request) => new Array<TransferResult>(request.inputs.length));
+    const failures = new Map<number, unknown>();
+    await Promise.all(
+      lanes.map(async (lane) => {
+        const parts = lane.map((part) => ({
+          part,
+          inputs: part.positions.map((position) => batch[part.request]!.inputs[position]!),
+          internal: batch[part.request]!.internal,
+        }));
+        const place = (part: LanePart, partResults: TransferResult[]) =>
+          part.positions.forEach((position, i) => {
+            results[part.request]![position] = { ...partResults[i]!, index: position };
+          });
+        try {
+          const laneResults = await this.withClient((client) =>
+            this.transact(client, parts, OWN_TRANSACTION),
+          );
+          parts.forEach(({ part }, i) => place(part, laneResults[i]!));
+        } catch {
+          // As for a whole batch: one caller's failure must not fail the others'.
+          for (const { part, inputs, internal } of parts) {
+            try {
+              const [partResults] = await this.withClient((client) =>
+                this.transact(client, [{ inputs, internal }], OWN_TRANSACTION),
+              );
+              place(part, partResults!);
+            } catch (error) {
+              failures.set(part.request, error);
+            }
+          }
+        }
+      }),
+    );
+    batch.forEach((request, i) => {
+      if (failures.has(i)) request.reject(failures.get(i));
+      else request.resolve(results[i]!);
+    });
+  }
+
+  private async runRequests(batch: Request[]): Promise<void> {
     try {
       const results = await this.withClient((client) => this.transact(client, batch, OWN_TRANSACTION));
       batch.forEach((request, i) => request.resolve(results[i]!));

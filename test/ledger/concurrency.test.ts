@@ -19,8 +19,8 @@ let db: TestDatabase;
 /** Hub process A: the production defaults. */
 let hubA: PgLedger;
 /**
- * Hub process B: its own pool, and small batches with more of them in flight, so that it runs many
- * short transactions that interleave with A's few large ones.
+ * Hub process B: its own pool, and small batches with more of them in flight, each split into lanes
+ * where it can be, so that it runs many short transactions that interleave with A's few large ones.
  */
 let hubB: PgLedger;
 let poolB: Pool;
@@ -163,7 +163,12 @@ before(async () => {
   db = await createTestDatabase({ pool_max: 20 });
   poolB = db.newPool(20);
   hubA = new PgLedger(db.pool);
-  hubB = new PgLedger(poolB, { batch_transfers_max: 8, batches_in_flight_max: 4 });
+  hubB = new PgLedger(poolB, {
+    batch_transfers_max: 8,
+    batches_in_flight_max: 4,
+    lanes_max: 3,
+    lane_transfers_min: 1,
+  });
   hubs = [hubA, hubB];
 });
 after(async () => {

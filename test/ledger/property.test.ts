@@ -17,7 +17,9 @@ fc.configureGlobal({ includeErrorInReport: true });
 
 before(async () => {
   db = await createTestDatabase();
-  ledger = new PgLedger(db.pool);
+  // Every call that can be split is split into lanes (ledger/lanes.ts): the split must not change a
+  // single result or balance.
+  ledger = new PgLedger(db.pool, { lanes_max: 3, lane_transfers_min: 1 });
 });
 after(async () => {
   await ledger.drain();
