@@ -61,6 +61,25 @@ describe('ledger lanes', () => {
     assert.equal(where.get('p')![0], where.get('post')![0]);
   });
 
+  it('puts a post of a stored pending transfer with the other transfers on its accounts', () => {
+    const requests = [
+      {
+        inputs: [
+          { id: 'post', pending_id: 'stored', flags: { post_pending_transfer: true } },
+          t('spend', 'b', 'c'),
+          t('other', 'x', 'y'),
+        ],
+      },
+    ];
+    const known = splitIntoLanes(requests, 3, 1, (id) => (id === 'stored' ? ['a', 'b'] : undefined));
+    const where = laneOfIds(requests, known);
+    assert.equal(known.length, 2);
+    assert.equal(where.get('post')![0], where.get('spend')![0], 'the post credits b, which spend debits');
+    assert.notEqual(where.get('post')![0], where.get('other')![0]);
+    // A pending transfer whose accounts are unknown could touch anything: the batch stays whole.
+    assert.equal(splitIntoLanes(requests, 3, 1).length, 1);
+  });
+
   it('does not split a batch smaller than lanes of the minimum size', () => {
     const requests = [{ inputs: [t('t1', 'a', 'b'), t('t2', 'c', 'd'), t('t3', 'e', 'f')] }];
     assert.equal(splitIntoLanes(requests, 2, 2).length, 1);

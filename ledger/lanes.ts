@@ -4,6 +4,29 @@
 // parallel, without waiting on another lane's row locks (docs/adr/0002).
 import type { TransferInput } from './types';
 
+/**
+ * The accounts of a pending transfer already in the database (they never change), or undefined when
+ * it is not known. A post or void moves the pending transfer's accounts, so it must travel with every
+ * other transfer on them: one whose pending transfer is neither in the batch nor known stops the split.
+ */
+export type PendingAccounts = (pending_id: string) => readonly [string, string] | undefined;
+
+/** The pending transfers a batch names that it does not itself create: look these up before splitting. */
+export function pendingIdsOutside(
+  requests: ReadonlyArray<{ readonly inputs: readonly TransferInput[] }>,
+): Set<string> {
+  const ids = new Set<string>();
+  const named = new Set<string>();
+  for (const request of requests) {
+    for (const input of request.inputs) {
+      ids.add(String(input.id));
+      if (typeof input.pending_id === 'string') named.add(input.pending_id);
+    }
+  }
+  for (const id of ids) named.delete(id);
+  return named;
+}
+
 /** One request's share of a lane: positions (ascending) in that request's inputs. */
 export interface LanePart {
   readonly request: number;
@@ -22,16 +45,17 @@ function find(parent: Int32Array, unit: number): number {
 }
 
 /**
- * Splits requests into at most `lanes_max` lanes of about `lane_transfers_min` transfers or more. Two transfers land in the same lane when they touch
- * the same account, carry the same id, name the same pending transfer (or one names the other), or
+ * Splits requests into at most `lanes_max` lanes of about `lane_transfers_min` transfers or more. Two
+ * transfers land in the same lane when they touch the same account (a post or void: its pending
+ * transfer's accounts), carry the same id, name the same pending transfer (or one names the other), or
  * belong to the same linked chain; a lane keeps the requests' order and each request's order, so the
  * engine decides exactly as it would for the whole batch. Returns one lane when nothing splits.
- * Correctness does not depend on the split: lanes that did share a row would only wait on its lock.
  */
 export function splitIntoLanes(
   requests: ReadonlyArray<{ readonly inputs: readonly TransferInput[] }>,
   lanes_max: number,
   lane_transfers_min = 1,
+  pendingAccounts: PendingAccounts = () => undefined,
 ): LanePart[][] {
   let units = 0;
   for (const request of requests) units += request.inputs.length;
@@ -58,10 +82,17 @@ export function splitIntoLanes(
     if (other === undefined) owner.set(key, unit);
     else union(other, unit);
   };
+  const outside = pendingIdsOutside(requests);
   let unit = 0;
   for (const request of requests) {
     let chained = false;
     for (const input of request.inputs) {
+      if (typeof input.pending_id === 'string' && outside.has(input.pending_id)) {
+        const accounts = pendingAccounts(input.pending_id);
+        if (!accounts) return everything();
+        claim(`a${accounts[0]}`, unit);
+        claim(`a${accounts[1]}`, unit);
+      }
       // Keys are tagged by kind so an account and a transfer that share a name stay apart.
       if (typeof input.debit_account_id === 'string') claim(`a${input.debit_account_id}`, unit);
       if (typeof input.credit_account_id === 'string') claim(`a${input.credit_account_id}`, unit);

@@ -26,7 +26,10 @@ import {
   type TransferResult,
 } from './types';
 import { verifyLedger, type VerifyReport } from './verify';
-import { splitIntoLanes, type LanePart } from './lanes';
+import { pendingIdsOutside, splitIntoLanes, type LanePart, type PendingAccounts } from './lanes';
+
+/** Pending transfers whose accounts a ledger remembers for splitting batches into lanes. */
+const PENDING_ACCOUNTS_CACHED_MAX = 10_000;
 
 export interface PgLedgerOptions {
   /** Most transfers one database transaction carries. */
@@ -232,6 +235,7 @@ export class PgLedger {
   private readonly retriesMax: number;
   private readonly lanesMax: number;
   private readonly laneTransfersMin: number;
+  private readonly pendingAccounts = new Map<string, readonly [string, string]>();
   private idle: Array<() => void> = [];
 
   constructor(
@@ -402,8 +406,40 @@ export class PgLedger {
     }
   }
 
+  /**
+   * The accounts of pending transfers a batch posts or voids without creating them, for the split into
+   * lanes. A transfer's accounts never change, so answers are kept (a bounded cache); an id not found
+   * (yet) stays unknown and keeps the batch whole.
+   */
+  private async pendingAccountsOf(batch: Request[]): Promise<PendingAccounts> {
+    const missing = [...pendingIdsOutside(batch)].filter(
+      (id) => lookupId(id) && !this.pendingAccounts.has(id),
+    );
+    if (missing.length > 0) {
+      const found = await this.pool.query({
+        text: 'SELECT id, debit_account_id, credit_account_id FROM ledger_transfers WHERE id = ANY($1::text[])',
+        values: [missing],
+      });
+      if (this.pendingAccounts.size + found.rows.length > PENDING_ACCOUNTS_CACHED_MAX)
+        this.pendingAccounts.clear();
+      for (const row of found.rows)
+        this.pendingAccounts.set(row.id, [row.debit_account_id, row.credit_account_id]);
+    }
+    return (id) => this.pendingAccounts.get(id);
+  }
+
   private async runBatch(batch: Request[]): Promise<void> {
-    const lanes = splitIntoLanes(batch, this.lanesMax, this.laneTransfersMin);
+    let pendingAccounts: PendingAccounts = () => undefined;
+    let units = 0;
+    for (const request of batch) units += request.inputs.length;
+    if (this.lanesMax > 1 && units >= 2 * this.laneTransfersMin) {
+      try {
+        pendingAccounts = await this.pendingAccountsOf(batch);
+      } catch {
+        // Only the split needs it: without the answer the batch runs whole, as it always can.
+      }
+    }
+    const lanes = splitIntoLanes(batch, this.lanesMax, this.laneTransfersMin, pendingAccounts);
     if (lanes.length === 1) {
       await this.runRequests(batch);
       return;

@@ -397,6 +397,44 @@ describe('ledger two-phase transfers', () => {
   });
 });
 
+describe('ledger lanes', () => {
+  it('decides a split call as it would the whole: a post funds the spend after it', async () => {
+    // Every call is split into lanes where it can be (ledger/lanes.ts).
+    const split = new PgLedger(db.pool, { lanes_max: 3, lane_transfers_min: 1 });
+    await split.createAccounts([
+      { id: 'lane-src', code: 1100, currency: 'VND' },
+      { id: 'lane-other', code: 1100, currency: 'VND' },
+      { id: 'lane-wallet', code: 2200, currency: 'VND', flags: { debits_must_not_exceed_credits: true } },
+    ]);
+    for (let round = 0; round < 5; round++) {
+      const pending = tid('lane-pending');
+      const [reserved] = await split.createTransfers([
+        base({
+          id: pending,
+          debit_account_id: 'lane-src',
+          credit_account_id: 'lane-wallet',
+          flags: { pending: true },
+        }),
+      ]);
+      assert.equal(reserved!.result, 'created');
+      // The post credits lane-wallet, which the next transfer spends: the two must not run apart, or
+      // the spend's lane (the larger, started first) would find the wallet still empty.
+      const results = await split.createTransfers([
+        { id: tid('lane-post'), pending_id: pending, flags: { post_pending_transfer: true } },
+        base({ debit_account_id: 'lane-wallet', credit_account_id: 'lane-src' }),
+        base({ debit_account_id: 'lane-src', credit_account_id: 'lane-other' }),
+        base({ debit_account_id: 'lane-src', credit_account_id: 'lane-other' }),
+        base(),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.result),
+        ['created', 'created', 'created', 'created', 'created'],
+      );
+    }
+    await split.drain();
+  });
+});
+
 describe('ledger immutability', () => {
   it('refuses to update or delete a transfer, in the database itself', async () => {
     const input = base();
