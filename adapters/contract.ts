@@ -199,13 +199,30 @@ export type GatewayAnswer<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly rejection: CallbackRejection | OrderRejection };
 
+/** Asking the gateway what became of one refund (ZaloPay's query_refund). */
+export interface RefundQuery {
+  /** Unique per request. */
+  readonly request_id: string;
+  /** The hub's refund reference, as sent in RefundRequest.refund_ref. */
+  readonly refund_ref: string;
+  readonly merchant_ref: string;
+  /** When the refund was asked for (RefundRequest.requested_at): ZaloPay's m_refund_id carries its date. */
+  readonly refund_requested_at: Date;
+  readonly requested_at: Date;
+  readonly requester_ip: string;
+}
+
 /** One normalized row of a gateway's daily settlement file. */
 export interface SettlementRow {
   readonly gateway: GatewayId;
   readonly kind: 'payment' | 'refund';
   readonly merchant_ref: string;
   readonly gateway_txn_id: string;
+  /** For a refund row, the hub's refund reference (RefundRequest.refund_ref); null for a payment. */
+  readonly refund_ref: string | null;
+  /** Positive for both kinds: `kind` says which way the money went. */
   readonly amount: bigint;
+  /** The gateway's fee on this row (0 when it charges none); the payout is amount - fee. */
   readonly fee: bigint;
   readonly currency: Currency;
   readonly status: PaymentStatus;
@@ -226,8 +243,26 @@ export interface GatewayAdapter {
   callbackReply(outcome: CallbackOutcome): CallbackReply;
   queryPayment?(query: PaymentQuery): Promise<GatewayAnswer<PaymentQueryResult>>;
   refund?(request: RefundRequest): Promise<GatewayAnswer<RefundResult>>;
-  refundStatus?(query: PaymentQuery): Promise<GatewayAnswer<RefundResult>>;
+  refundStatus?(query: RefundQuery): Promise<GatewayAnswer<RefundResult>>;
   parseSettlementFile?(stream: AsyncIterable<string | Buffer>): AsyncIterable<SettlementRow>;
+}
+
+/**
+ * Why a settlement file cannot be read: thrown by parseSettlementFile at the first bad line, so an
+ * importer can refuse the whole file (nothing half-imported) and tell the operator where to look.
+ */
+export type SettlementFileErrorCode = 'wrong_columns' | 'bad_encoding' | 'bad_row' | 'truncated';
+
+export class SettlementFileError extends Error {
+  constructor(
+    readonly code: SettlementFileErrorCode,
+    /** 1-based line of the file; 0 when the fault is the file as a whole. */
+    readonly line: number,
+    message: string,
+  ) {
+    super(line > 0 ? `line ${line}: ${message}` : message);
+    this.name = 'SettlementFileError';
+  }
 }
 
 /**

@@ -20,11 +20,13 @@ import {
   type PaymentQueryResult,
   type RefundRequest,
   type RefundResult,
+  type SettlementRow,
 } from '../contract';
 import { requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
 import { toSafeText } from '../shared/text';
 import { CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, sign, verify } from './momo.signature';
+import { parseSettlementFile as parseMomoSettlementFile } from './momo.settlement';
 import { createDeclineRetryable, createStatus, ipnReply, paymentStatus, refundStatus } from './momo.status';
 import {
   MOMO_SANDBOX_API_BASE_URL,
@@ -172,7 +174,7 @@ export class MomoClient implements GatewayAdapter {
       partial_refunds: true,
       query: true,
       refund_status: false,
-      settlement_file: false,
+      settlement_file: true,
       amount_min: 1_000n,
       amount_max: 50_000_000n,
     };
@@ -504,6 +506,14 @@ export class MomoClient implements GatewayAdapter {
       return this.#asRejection(error);
     }
     return this.verifyRefundResponse(await this.#post('refund', body), request);
+  }
+
+  /**
+   * The rows of MoMo's daily settlement file (format assumed, see momo.settlement.ts); a row for
+   * another partner than ours is a bad row.
+   */
+  parseSettlementFile(stream: AsyncIterable<string | Buffer>): AsyncIterable<SettlementRow> {
+    return parseMomoSettlementFile(stream, { partner_code: this.partner_code });
   }
 
   #checkId(value: unknown, param: string): void {

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallbackOutcome } from '../contract';
-import { createStatus, ipnReply, momoResult, paymentStatus, refundStatus } from './momo.status';
+import {
+  createDeclineRetryable,
+  createStatus,
+  ipnReply,
+  momoResult,
+  paymentStatus,
+  refundStatus,
+} from './momo.status';
 
 describe('MoMo status mapping', () => {
   it('treats 0 and 9000 as paid', () => {
@@ -16,7 +23,26 @@ describe('MoMo status mapping', () => {
   });
 
   it('leaves in-flight, request-level and unknown codes pending', () => {
-    for (const code of [1000, 7000, 7002, 8000, 10, 11, 12, 13, 20, 40, 41, 42, 99, 9999, -1, undefined]) {
+    for (const code of [
+      1000,
+      7000,
+      7002,
+      8000,
+      10,
+      11,
+      12,
+      13,
+      20,
+      22,
+      40,
+      41,
+      42,
+      99,
+      1080,
+      9999,
+      -1,
+      undefined,
+    ]) {
       assert.equal(paymentStatus(code), 'pending', String(code));
     }
     assert.equal(momoResult(424242), 'unknown');
@@ -24,9 +50,9 @@ describe('MoMo status mapping', () => {
 
   it('maps refund answers: 0 done, refused requests failed, duplicates and unknown pending', () => {
     assert.equal(refundStatus(0), 'succeeded');
-    for (const code of [10, 11, 12, 13, 20, 1001, 1002, 1004])
+    for (const code of [10, 11, 12, 13, 20, 22, 42, 1001, 1002, 1004, 1080, 1081])
       assert.equal(refundStatus(code), 'failed', String(code));
-    for (const code of [40, 41, 7000, 1000, 9000, 42, undefined])
+    for (const code of [40, 41, 7000, 1000, 9000, undefined])
       assert.equal(refundStatus(code), 'pending', String(code));
   });
 
@@ -34,6 +60,11 @@ describe('MoMo status mapping', () => {
     assert.equal(createStatus(0), 'pending');
     assert.equal(createStatus(41), 'pending');
     assert.equal(createStatus(20), 'failed');
+  });
+
+  it('offers a retry of a refused create only when the refusal may pass next time', () => {
+    for (const code of [10, 7000, 424242]) assert.equal(createDeclineRetryable(code), true, String(code));
+    for (const code of [11, 13, 20, 22, 41]) assert.equal(createDeclineRetryable(code), false, String(code));
   });
 
   it('acknowledges settled IPN outcomes with 204 and nothing else', () => {

@@ -16,6 +16,10 @@ export type MomoResult =
   | 'bad_format'
   | 'duplicate_request_id'
   | 'duplicate_order_id'
+  | 'amount_out_of_range'
+  | 'order_not_found'
+  | 'refund_not_allowed'
+  | 'refund_amount_invalid'
   | 'insufficient_funds'
   | 'issuer_rejected'
   | 'cancelled'
@@ -51,6 +55,15 @@ export function momoResult(resultCode: number | undefined): MomoResult {
       return 'duplicate_request_id';
     case 41:
       return 'duplicate_order_id';
+    // 22, 42, 1080 and 1081 are from MoMo's public result-code table, not momo.md [assumed].
+    case 22:
+      return 'amount_out_of_range';
+    case 42:
+      return 'order_not_found';
+    case 1080:
+      return 'refund_not_allowed';
+    case 1081:
+      return 'refund_amount_invalid';
     case 1001:
       return 'insufficient_funds';
     case 1002:
@@ -96,6 +109,10 @@ export function paymentStatus(resultCode: number | undefined): PaymentStatus {
     case 'bad_format':
     case 'duplicate_request_id':
     case 'duplicate_order_id':
+    case 'amount_out_of_range':
+    case 'order_not_found':
+    case 'refund_not_allowed':
+    case 'refund_amount_invalid':
     case 'unknown':
       return 'pending';
   }
@@ -103,7 +120,8 @@ export function paymentStatus(resultCode: number | undefined): PaymentStatus {
 
 /**
  * A refund's status from the refund answer. A request MoMo refused outright (maintenance, access,
- * version, authentication, format) refunded nothing: failed. A duplicate requestId or orderId means an
+ * version, authentication, format, an amount out of range, an unknown order, a payment that cannot be
+ * refunded or not by that much) refunded nothing: failed. A duplicate requestId or orderId means an
  * earlier request with that id exists and its fate is open: pending, like every unknown code.
  */
 export function refundStatus(resultCode: number | undefined): RefundStatus {
@@ -119,6 +137,10 @@ export function refundStatus(resultCode: number | undefined): RefundStatus {
     case 'insufficient_funds':
     case 'issuer_rejected':
     case 'over_limit':
+    case 'amount_out_of_range':
+    case 'order_not_found':
+    case 'refund_not_allowed':
+    case 'refund_amount_invalid':
       return 'failed';
     case 'authorized':
     case 'awaiting_reconfirmation':
@@ -142,7 +164,8 @@ export function createStatus(resultCode: number | undefined): 'pending' | 'faile
 /**
  * Whether a create MoMo refused may succeed if asked again: maintenance, and the codes that leave the
  * request's fate open (processing, or a code this table does not know). Refusals of the request itself
- * (access, version, authentication, format, a duplicate id) will be refused again [choice].
+ * (access, version, authentication, format, an amount out of range, a duplicate id) will be refused
+ * again [choice].
  */
 export function createDeclineRetryable(resultCode: number | undefined): boolean {
   switch (momoResult(resultCode)) {

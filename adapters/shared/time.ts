@@ -32,19 +32,30 @@ export function formatVietnamTime(date: Date, pattern: string): string {
   });
 }
 
+/**
+ * Groups 1 to 6 of a date match (year, month, day, hour, minute, second) as milliseconds of that wall
+ * clock read as UTC; null when they name no real time. Checked because Date.UTC silently rolls
+ * 31 November over to 1 December, 24:00 to the next day and years below 100 to 19xx.
+ */
+export function wallClockMs(match: RegExpExecArray): number | null {
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(ms);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    return null;
+  }
+  return ms;
+}
+
 /** Parses `yyyyMMddHHmmss` Vietnam time; null when the text is not a real date in that format. */
 export function parseVietnamTime14(text: string): Date | null {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - VIETNAM_OFFSET_MS);
-  // Round-tripping rejects 20261131... and 25:00:00, which Date.UTC would silently roll over.
-  return formatVietnamTime(date, 'yyyyMMddHHmmss') === text ? date : null;
+  const wall_ms = match ? wallClockMs(match) : null;
+  return wall_ms === null ? null : new Date(wall_ms - VIETNAM_OFFSET_MS);
 }

@@ -1,6 +1,6 @@
-// The VietQR adapter's public surface: build, parse and draw NAPAS 247 transfer QR codes. src/ wires
-// it to bills and payment intents; nothing here touches a database or the network. VietQrClient is
-// the GatewayAdapter over them.
+// The VietQR adapter's public surface: build, parse and draw NAPAS 247 transfer QR codes, verify the
+// bank's transfer notifications, match them to bills and read the account statement. src/ wires it to
+// bills and payment intents; nothing here touches a database. VietQrClient is the GatewayAdapter.
 export { bankByBin, VIETQR_BANKS, type VietQrBank } from './vietqr.banks';
 export { appendCrc, crc16, crc16Hex, crcMatches } from './vietqr.crc';
 export {
@@ -11,6 +11,28 @@ export {
   vietQrPaymentReference,
   type VietQrConfig,
 } from './vietqr.client';
+// All of the matcher is public, so its names are not listed again here (its tests import the same ones).
+export * from './vietqr.matcher';
+export {
+  bankNotificationBody,
+  parseIsoWithOffset,
+  signBankNotification,
+  STATEMENT_TRANSACTIONS_MAX,
+  VIETQR_SIGNATURE_HEADER,
+  verifyBankNotification,
+  verifyBankStatement,
+  type BankNotification,
+  type BankNotificationResult,
+  type BankStatementResult,
+  type SignedRequest,
+} from './vietqr.notification';
+export {
+  parseSettlementFile,
+  VIETQR_STATEMENT_COLUMNS,
+  VIETQR_STATEMENT_TRAILER,
+  writeSettlementFile,
+  type VietQrStatementEntry,
+} from './vietqr.settlement';
 export { renderVietQrPng, renderVietQrSvg, type VietQrImageOptions } from './vietqr.image';
 export {
   AMOUNT_DIGITS_MAX,

@@ -41,7 +41,7 @@ describe('VietQrClient config', () => {
       partial_refunds: false,
       query: false,
       refund_status: false,
-      settlement_file: false,
+      settlement_file: true,
       amount_min: 1_000n,
       amount_max: 500_000_000n,
     });

@@ -1,10 +1,11 @@
 // The VietQR adapter behind the gateway contract: createPayment hands the payer a dynamic VietQR (NAPAS
 // 247 transfer to the hub's collection account) for the order's amount. There is no gateway API and no
-// gateway callback: the payment is confirmed by a bank-transfer notification on its own route (a later
-// slice). Stateless, no secrets: the collection account is printed on every code anyway.
+// gateway callback: the payment is confirmed by the bank's signed transfer notification, which
+// parseCallback (and notifications.verify) verify; the matcher then classifies it against the bills.
 import {
   AdapterError,
   type CallbackOutcome,
+  type CallbackRejection,
   type CallbackReply,
   type CallbackRequest,
   type CallbackResult,
@@ -13,9 +14,25 @@ import {
   type GatewayCapabilities,
   type OrderRejection,
   type PaymentOrder,
+  type SettlementRow,
 } from '../contract';
+import { requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
+import {
+  checkReferenceShape,
+  findReferences,
+  VIETQR_REFERENCE_SHAPE,
+  type VietQrReferenceShape,
+} from './vietqr.matcher';
+import {
+  verifyBankNotification,
+  verifyBankStatement,
+  type BankNotificationResult,
+  type BankStatementResult,
+  type SignedRequest,
+} from './vietqr.notification';
 import { AMOUNT_DIGITS_MAX, buildVietQr, TEXT_BYTES_MAX, VietQrInputError } from './vietqr.payload';
+import { parseSettlementFile } from './vietqr.settlement';
 
 /**
  * Assumed default limits (configurable): 1,000 VND as the other adapters' floor, and 500,000,000 VND
@@ -38,6 +55,14 @@ export interface VietQrConfig {
   readonly merchant_city?: string;
   readonly amount_min?: bigint;
   readonly amount_max?: bigint;
+  /**
+   * The secret the bank (or the notification service watching the account) signs transfer
+   * notifications with (BANK_NOTIFY_SECRET). Only needed to receive notifications: without it every
+   * notification is refused.
+   */
+  readonly notify_secret?: string;
+  /** The shape of the hub's payment references; default VIETQR_REFERENCE_SHAPE (`PZ` + 12). */
+  readonly reference_shape?: VietQrReferenceShape;
 }
 
 /** A merchant_ref that can be the bill number (62/01) exactly: printable ASCII, 1–25 characters. */
@@ -79,12 +104,30 @@ const REPLY_STATUS: Record<CallbackOutcome, number> = {
   error: 503,
 };
 
+/** Why a notification is refused when the client has no notify_secret. */
+const NO_SECRET: { readonly ok: false; readonly rejection: CallbackRejection } = {
+  ok: false,
+  rejection: {
+    reason: 'malformed',
+    detail: 'bank-transfer notifications need notify_secret in the VietQR config',
+  },
+};
+
 export class VietQrClient implements GatewayAdapter {
   readonly bin: string;
   readonly account: string;
   readonly merchant_name: string | undefined;
   readonly merchant_city: string | undefined;
+  readonly reference_shape: VietQrReferenceShape;
   readonly capabilities: GatewayCapabilities;
+  /** Stripe-like `webhooks`: the bank's transfer notifications and statement answers. */
+  readonly notifications: {
+    /** verifyBankNotification with the configured secret and collection account. */
+    verify(request: SignedRequest): BankNotificationResult;
+    /** verifyBankStatement likewise, for the statement the hub reads when notifications go missing. */
+    verifyStatement(request: SignedRequest): BankStatementResult;
+  };
+  readonly #notify_secret: string | null;
 
   /** Throws AdapterError `vietqr_config_invalid` naming the field (never echoing its value). */
   constructor(config: VietQrConfig) {
@@ -114,10 +157,26 @@ export class VietQrClient implements GatewayAdapter {
         `vietqr amount_max must be a bigint from amount_min to ${VIETQR_AMOUNT_CEILING} (13 digits)`,
       );
     }
+    this.#notify_secret =
+      config.notify_secret === undefined
+        ? null
+        : requireSecret('vietqr', config.notify_secret, 'notify_secret');
+    this.reference_shape = checkReferenceShape(config.reference_shape ?? VIETQR_REFERENCE_SHAPE);
     this.bin = config.bin;
     this.account = config.account;
     this.merchant_name = config.merchant_name;
     this.merchant_city = config.merchant_city;
+    const expected = { account_no: config.account };
+    this.notifications = {
+      verify: (request) => {
+        const secret = this.#notify_secret;
+        return secret === null ? NO_SECRET : verifyBankNotification(request, secret, expected);
+      },
+      verifyStatement: (request) => {
+        const secret = this.#notify_secret;
+        return secret === null ? NO_SECRET : verifyBankStatement(request, secret, expected);
+      },
+    };
     this.capabilities = {
       gateway: 'vietqr',
       methods: ['bank_transfer'],
@@ -125,7 +184,7 @@ export class VietQrClient implements GatewayAdapter {
       partial_refunds: false,
       query: false,
       refund_status: false,
-      settlement_file: false,
+      settlement_file: true,
       amount_min,
       amount_max,
     };
@@ -176,18 +235,40 @@ export class VietQrClient implements GatewayAdapter {
   }
 
   /**
-   * VietQR has no gateway callback: anything sent to a VietQR callback route is refused. Bank-transfer
-   * notifications arrive on their own route with their own parser (a later slice).
+   * Verifies a bank-transfer notification (POST, JSON, X-Signature) into a succeeded PaymentEvent:
+   * gateway_txn_id = bank_ref, paid_at = transferred_at, merchant_ref = the payment reference found in
+   * the description when exactly one is found, else ''. It only verifies: it cannot know the bills, so
+   * the hub classifies the transfer with classifyTransfer (matched, amount_mismatch, unknown_reference,
+   * duplicate) and books whatever is not matched to suspense; nothing verified is refused for its
+   * reference, so no transfer is lost.
    */
   parseCallback(request: CallbackRequest): CallbackResult {
-    void request;
+    if (request.method.toUpperCase() !== 'POST') {
+      return { ok: false, rejection: { reason: 'malformed', detail: 'bank notifications are POSTed' } };
+    }
+    const verified = this.notifications.verify(request);
+    if (!verified.ok) return verified;
+    const { notification, raw } = verified;
+    const references = findReferences(notification.description, this.reference_shape, 2);
     return {
-      ok: false,
-      rejection: {
-        reason: 'malformed',
-        detail: 'VietQR has no gateway callback; bank-transfer notifications arrive on their own route',
+      ok: true,
+      event: {
+        gateway: 'vietqr',
+        merchant_ref: references.length === 1 ? (references[0] as string) : '',
+        gateway_txn_id: notification.bank_ref,
+        amount: notification.amount,
+        currency: 'VND',
+        status: 'succeeded',
+        paid_at: notification.transferred_at,
+        gateway_code: 'transfer_received',
+        raw,
       },
     };
+  }
+
+  /** The collection account's statement CSV (vietqr.settlement.ts) with this client's reference shape. */
+  parseSettlementFile(stream: AsyncIterable<string | Buffer>): AsyncIterable<SettlementRow> {
+    return parseSettlementFile(stream, this.reference_shape);
   }
 
   /**

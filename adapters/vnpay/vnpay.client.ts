@@ -20,6 +20,7 @@ import {
   type PaymentQueryResult,
   type RefundRequest,
   type RefundResult,
+  type SettlementRow,
 } from '../contract';
 import { formatVietnamTime, parseVietnamTime14 } from '../shared/time';
 import { SAFE_TEXT, toSafeText } from '../shared/text';
@@ -34,6 +35,7 @@ import {
   verifyQuery,
 } from './vnpay.signature';
 import { ipnAnswer, paymentStatus, queryStatus, refundStatus } from './vnpay.status';
+import { parseSettlementFile } from './vnpay.settlement';
 import {
   VNPAY_SANDBOX_API_URL,
   VNPAY_SANDBOX_PAY_URL,
@@ -172,7 +174,7 @@ export class VnpayClient implements GatewayAdapter {
       partial_refunds: true,
       query: true,
       refund_status: false,
-      settlement_file: false,
+      settlement_file: true,
       amount_min,
       amount_max,
     };
@@ -526,6 +528,14 @@ export class VnpayClient implements GatewayAdapter {
       };
     }
     throw error;
+  }
+
+  /**
+   * The rows of this terminal's daily VNPay file (format assumed, see vnpay.settlement.ts); a row for
+   * another terminal is a bad row.
+   */
+  parseSettlementFile(stream: AsyncIterable<string | Buffer>): AsyncIterable<SettlementRow> {
+    return parseSettlementFile(stream, { tmn_code: this.tmn_code });
   }
 
   async queryPayment(query: PaymentQuery): Promise<GatewayAnswer<PaymentQueryResult>> {

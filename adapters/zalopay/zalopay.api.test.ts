@@ -118,6 +118,8 @@ describe('ZaloPay payments.create', () => {
       { return_code: 'one' },
       { return_code: 1 },
       { return_code: 1, order_url: 'http://x' },
+      // Plain http on loopback is for the simulator only, never against ZaloPay's https host.
+      { return_code: 1, order_url: 'http://127.0.0.1:9/pay/x' },
     ]) {
       const result = await clientAnswering(answer).payments.create(order);
       assert.ok(!result.ok && 'rejection' in result, JSON.stringify(answer));

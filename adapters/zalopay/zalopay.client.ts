@@ -19,8 +19,10 @@ import {
   type PaymentOrder,
   type PaymentQuery,
   type PaymentQueryResult,
+  type RefundQuery,
   type RefundRequest,
   type RefundResult,
+  type SettlementRow,
 } from '../contract';
 import { amountLimits, requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
@@ -34,6 +36,7 @@ import {
   refundMac,
   verifyCallbackMac,
 } from './zalopay.signature';
+import { parseSettlementFile } from './zalopay.settlement';
 import { callbackAnswer, createDeclineRetryable, queryStatus, refundStatus } from './zalopay.status';
 import {
   ZALOPAY_SANDBOX_API_URL,
@@ -61,6 +64,8 @@ const CALLBACK_BYTES_MAX = 65_536;
 const MERCHANT_REF = /^[A-Za-z0-9_-]{1,33}$/;
 const APP_TRANS_ID = /^(\d{6})_([A-Za-z0-9_-]{1,33})$/;
 const REFUND_REF = /^[A-Za-z0-9_-]{1,32}$/;
+/** A whole m_refund_id, `yymmdd_appid_refundref`, as refundStatus also accepts it. */
+const M_REFUND_ID = /^\d{6}_(\d{1,12})_([A-Za-z0-9_-]{1,32})$/;
 const APP_USER = /^[A-Za-z0-9_.@-]{1,50}$/;
 const DIGITS = /^\d{1,20}$/;
 const MAC = /^[0-9a-fA-F]{64}$/;
@@ -157,6 +162,15 @@ export function toAppTransId(merchantRef: string, createdAt: Date): string {
   return `${vietnamDatePrefix(createdAt)}_${merchantRef}`;
 }
 
+function isLoopbackHttp(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 function checkReference(merchantRef: unknown): asserts merchantRef is string {
   if (typeof merchantRef !== 'string' || !MERCHANT_REF.test(merchantRef)) {
     throw new AdapterError(
@@ -239,10 +253,8 @@ export class ZalopayClient implements GatewayAdapter {
       refunds: true,
       partial_refunds: true,
       query: true,
-      // ZaloPay has query_refund (refunds.retrieve), but the contract's refundStatus(PaymentQuery)
-      // cannot name a refund; see docs/adapters/zalopay.md.
-      refund_status: false,
-      settlement_file: false,
+      refund_status: true,
+      settlement_file: true,
       amount_min,
       amount_max,
     };
@@ -365,7 +377,7 @@ export class ZalopayClient implements GatewayAdapter {
     const { response, fields } = read;
     if (response.return_code === 1) {
       const url = fields.order_url;
-      if (typeof url !== 'string' || !url.startsWith('https://')) {
+      if (typeof url !== 'string' || !(url.startsWith('https://') || this.#acceptsLoopback(url))) {
         return rejection('malformed', 'order_url is missing or not https');
       }
       return {
@@ -383,6 +395,14 @@ export class ZalopayClient implements GatewayAdapter {
         message: response.return_message ?? '',
       },
     };
+  }
+
+  /**
+   * Plain http order_url is accepted only from a simulator: when api_url itself is http on a loopback
+   * host and order_url points at a loopback host too. Against ZaloPay (https api_url) it never is.
+   */
+  #acceptsLoopback(url: string): boolean {
+    return isLoopbackHttp(this.api_url) && isLoopbackHttp(url);
   }
 
   async #create(order: PaymentOrder, options?: ZalopayCreateOptions): Promise<ZalopayCreateResult> {
@@ -601,6 +621,15 @@ export class ZalopayClient implements GatewayAdapter {
     return `${vietnamDatePrefix(at)}_${this.app_id}_${refundRef}`;
   }
 
+  /** The m_refund_id a refund asked for at `refund_requested_at` carries; worth storing beside refund_ref. */
+  refundId(refund_ref: string, refund_requested_at: Date): string {
+    if (typeof refund_ref !== 'string' || !REFUND_REF.test(refund_ref)) {
+      throw new AdapterError('invalid_field', 'refund_ref must be 1 to 32 of A-Z a-z 0-9 _ -', 'refund_ref');
+    }
+    checkDate(refund_requested_at, 'refund_requested_at');
+    return this.#refundId(refund_ref, refund_requested_at);
+  }
+
   #refundResult(json: unknown, refund_ref: string, merchant_ref: string): GatewayAnswer<RefundResult> {
     const read = readApiResponse(json);
     if (!read) return rejection('malformed', 'the answer has no integer return_code');
@@ -704,5 +733,41 @@ export class ZalopayClient implements GatewayAdapter {
       return this.#asRejection(error);
     }
     return this.verifyQueryRefundResponse(await this.#post('/query_refund', body), lookup);
+  }
+
+  /**
+   * The contract's refund status, over query_refund. `refund_ref` may be the whole m_refund_id
+   * (`yymmdd_appid_ref`, from `refundId` or `refunds.build`), which names the refund exactly; a bare
+   * refund_ref is taken to have been requested on the UTC+7 day of `requested_at`, because RefundQuery
+   * carries no refund date (see docs/adapters/zalopay.md). The result echoes `refund_ref` as given.
+   */
+  async refundStatus(query: RefundQuery): Promise<GatewayAnswer<RefundResult>> {
+    let body: ZalopayQueryRefundRequest;
+    try {
+      checkReference(query.merchant_ref);
+      checkDate(query.requested_at, 'requested_at');
+      // A whole m_refund_id names the refund as it is; a bare refund_ref gets the date it was asked on.
+      const whole = typeof query.refund_ref === 'string' ? M_REFUND_ID.exec(query.refund_ref) : null;
+      let mRefundId = query.refund_ref;
+      if (!(whole && whole[1] === String(this.app_id))) {
+        checkDate(query.refund_requested_at, 'refund_requested_at');
+        mRefundId = this.refundId(query.refund_ref, query.refund_requested_at);
+      }
+      const timestamp = String(query.requested_at.getTime());
+      body = {
+        app_id: String(this.app_id),
+        m_refund_id: mRefundId,
+        timestamp,
+        mac: queryRefundMac(this.app_id, mRefundId, timestamp, this.#key1),
+      };
+    } catch (error) {
+      return this.#asRejection(error);
+    }
+    return this.#refundResult(await this.#post('/query_refund', body), query.refund_ref, query.merchant_ref);
+  }
+
+  /** This app's daily settlement file as normalized rows; see zalopay.settlement.ts for the format. */
+  parseSettlementFile(stream: AsyncIterable<string | Buffer>): AsyncIterable<SettlementRow> {
+    return parseSettlementFile(stream, { app_id: this.app_id });
   }
 }
