@@ -8,7 +8,7 @@
 // summed balance deltas (BASELINE_SQL): batched as well as plain SQL can without coalescing different
 // callers. BENCH_CALL_SIZE=1 measures one posting per call (the gateway-callback pattern).
 // Other knobs: BENCH_TRANSFERS, BENCH_ACCOUNTS, BENCH_CALLERS, BENCH_HOT_SHARE, BENCH_BATCH_MAX,
-// BENCH_IN_FLIGHT, BENCH_PG_FLAGS ("-c name=value ..."), DATABASE_URL (an external Postgres).
+// BENCH_IN_FLIGHT, BENCH_LANES, BENCH_PG_FLAGS ("-c name=value ..."), DATABASE_URL (an external Postgres).
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -190,6 +190,7 @@ async function main(): Promise<void> {
     const ledger = new PgLedger(pool, {
       batch_transfers_max: Number(process.env.BENCH_BATCH_MAX ?? 2000),
       batches_in_flight_max: Number(process.env.BENCH_IN_FLIGHT ?? 2),
+      ...(process.env.BENCH_LANES ? { lanes_max: Number(process.env.BENCH_LANES) } : {}),
     });
     const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
       id: `acct-${i}`,
