@@ -6,7 +6,11 @@ import type { CallbackOutcome, PaymentEvent, PaymentOrder, RefundRequest, Settle
 import { MomoClient, toWireJson } from './momo.client';
 import { CREATE_FIELDS, IPN_FIELDS, sign } from './momo.signature';
 import { MomoSimulator, type MomoSimulatorOptions } from './momo.simulator';
-import { startMerchantEndpoint, type MerchantEndpoint } from '../shared/simulator.testing';
+import {
+  assertRefusesInvalidFeeRules,
+  startMerchantEndpoint,
+  type MerchantEndpoint,
+} from '../shared/simulator.testing';
 
 const PARTNER = 'HUEPAY';
 const ACCESS = 'HUEACCESSKEY0001';
@@ -526,9 +530,9 @@ describe('MoMo simulator: query and refund', () => {
 
 describe('MoMo simulator: settlement file', () => {
   it("writes the Vietnam day's payments with fees and its refunds, which the client parses", async (t) => {
-    const w = await world(t, { fee: { percent_bps: 150n, fixed: 0n } });
+    const w = await world(t, { fee: { percent: '1.5' } });
     await w.create('pi_day_a', 150_000n);
-    await w.create('pi_day_b', 10_100n, 'card_domestic');
+    await w.create('pi_day_b', 10_300n, 'card_domestic');
     await w.create('pi_day_c', 20_000n);
     await w.create('pi_day_d', 30_000n);
     w.sim.approve('pi_day_a');
@@ -556,8 +560,8 @@ describe('MoMo simulator: settlement file', () => {
       day.map((r) => [r.kind, r.merchant_ref, r.refund_ref, r.amount, r.fee, r.status, r.line]),
       [
         ['payment', 'pi_day_a', null, 150_000n, 2_250n, 'succeeded', 2],
-        // 10,100 × 1.5 % = 151.5, rounded half up.
-        ['payment', 'pi_day_b', null, 10_100n, 152n, 'succeeded', 3],
+        // 10,300 × 1.5 % = 154.5: exactly half a dong rounds up (banker's rounding would give 154).
+        ['payment', 'pi_day_b', null, 10_300n, 155n, 'succeeded', 3],
         ['refund', 'pi_day_a', 're_day_a', 50_000n, 0n, 'succeeded', 4],
       ],
     );
@@ -570,5 +574,25 @@ describe('MoMo simulator: settlement file', () => {
       [['pi_day_d', 30_000n, 450n]],
     );
     assert.deepEqual(await parse('2026-11-21'), []);
+  });
+
+  it('caps the fee at the amount, which a fixed part above a small amount would pass', async (t) => {
+    const w = await world(t, { fee: { percent: '1.5', fixed: 5_000n } });
+    await w.create('pi_cap_a', 1_000n);
+    w.sim.approve('pi_cap_a');
+    await w.sim.callbacks.idle();
+    const rows: SettlementRow[] = [];
+    for await (const row of w.client.parseSettlementFile(inChunks(w.sim.settlementFile('2026-11-22')))) {
+      rows.push(row);
+    }
+    assert.deepEqual(
+      rows.map((r) => [r.merchant_ref, r.amount, r.fee]),
+      [['pi_cap_a', 1_000n, 1_000n]],
+    );
+  });
+
+  it('refuses at start a fee rule that adapters/fees.ts would refuse', async () => {
+    const options = { partner_code: PARTNER, access_key: ACCESS, secret_key: SECRET };
+    await assertRefusesInvalidFeeRules((fee) => MomoSimulator.start({ ...options, fee }));
   });
 });

@@ -17,21 +17,12 @@ import {
   type SimRequest,
   type SimResponse,
 } from '../shared/simulator';
+import { computeFee, validateFeeRule, type FeeRule } from '../fees';
 import { formatVietnamTime } from '../shared/time';
 import { MOMO_AMOUNT_LIMITS } from './momo.client';
 import { writeSettlementFile, type MomoSettlementRecord } from './momo.settlement';
 import { CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, sign, verify } from './momo.signature';
 import type { MomoConfig, MomoRequestType } from './momo.types';
-
-/**
- * The fee the simulator charges per payment in its settlement file: amount × percent_bps / 10,000 +
- * fixed, in bigint, rounded half up (`(amount × bps + 5,000) / 10,000`), never above the amount.
- * Refund rows carry no fee [assumed].
- */
-export interface MomoFeeRule {
-  readonly percent_bps: bigint;
-  readonly fixed: bigint;
-}
 
 export interface MomoSimulatorOptions {
   /** The one merchant this MoMo knows; requests signed with anything else are refused with 13. */
@@ -47,13 +38,18 @@ export interface MomoSimulatorOptions {
   readonly callback_attempts_max?: number;
   /** How long one IPN attempt waits for the merchant (momo.md: answer within 15 s). */
   readonly callback_timeout_ms?: number;
-  readonly fee?: MomoFeeRule;
+  /**
+   * The fee per payment in the settlement file, by the hub's own rule (adapters/fees.ts), so that
+   * reconciliation can compare it with the configured fee; never above the amount. Refund rows carry
+   * no fee [assumed].
+   */
+  readonly fee?: FeeRule;
 }
 
 /** MoMo documents no IPN retry schedule; these minutes-apart waits are assumed. */
 export const MOMO_SIM_RETRY_INTERVALS_MS: readonly number[] = [60_000, 300_000, 900_000, 3_600_000];
 export const MOMO_SIM_CALLBACK_ATTEMPTS_MAX = 5;
-export const MOMO_SIM_DEFAULT_FEE: MomoFeeRule = { percent_bps: 150n, fixed: 0n };
+export const MOMO_SIM_DEFAULT_FEE: FeeRule = { percent: '1.5' };
 
 /**
  * The result codes this MoMo answers with. momo.md lists 0, 13, 20, 40, 41, 1000, 1005, 1006; 22, 42,
@@ -168,29 +164,13 @@ function isRequestType(value: string): value is MomoRequestType {
   return Object.hasOwn(MOMO_AMOUNT_LIMITS, value);
 }
 
-/** The fee rule of MomoFeeRule, in bigint arithmetic only. */
-export function momoSimFee(amount: bigint, rule: MomoFeeRule): bigint {
-  const fee = (amount * rule.percent_bps + 5_000n) / 10_000n + rule.fixed;
-  return fee > amount ? amount : fee;
-}
-
 function checkOptions(options: MomoSimulatorOptions): void {
   for (const key of ['partner_code', 'access_key', 'secret_key'] as const) {
     if (typeof options[key] !== 'string' || options[key].length === 0) {
       throw new TypeError(`momo simulator ${key} is missing`);
     }
   }
-  const fee = options.fee;
-  if (
-    fee !== undefined &&
-    (typeof fee.percent_bps !== 'bigint' ||
-      typeof fee.fixed !== 'bigint' ||
-      fee.percent_bps < 0n ||
-      fee.percent_bps > 10_000n ||
-      fee.fixed < 0n)
-  ) {
-    throw new RangeError('momo simulator fee must be bigints with 0 <= percent_bps <= 10000, fixed >= 0');
-  }
+  if (options.fee !== undefined) validateFeeRule(options.fee, 'fee');
   const attempts = options.callback_attempts_max;
   if (attempts !== undefined && (!Number.isSafeInteger(attempts) || attempts < 1)) {
     throw new RangeError('momo simulator callback_attempts_max must be a positive integer');
@@ -200,7 +180,7 @@ function checkOptions(options: MomoSimulatorOptions): void {
 export class MomoSimulator extends GatewaySimulator {
   readonly callbacks: CallbackSender;
   readonly partner_code: string;
-  readonly fee: MomoFeeRule;
+  readonly fee: FeeRule;
   readonly #access_key: string;
   readonly #secret_key: string;
   readonly #clock: Clock;
@@ -293,6 +273,15 @@ export class MomoSimulator extends GatewaySimulator {
     return [...writeSettlementFile(records)].join('');
   }
 
+  /**
+   * The hub's fee rule, then capped at the amount: the file refuses a fee above the amount (payout =
+   * amount − fee). Unlike the rule's max, the cap follows the amount; only a fixed part can reach it.
+   */
+  #paymentFee(amount: bigint): bigint {
+    const fee = computeFee(amount, this.fee);
+    return fee > amount ? amount : fee;
+  }
+
   #paymentRecord(payment: SimPayment, paid_at: Date): MomoSettlementRecord {
     return {
       partnerCode: this.partner_code,
@@ -301,7 +290,7 @@ export class MomoSimulator extends GatewaySimulator {
       type: 'payment',
       refundOrderId: '',
       amount: payment.amount,
-      fee: momoSimFee(payment.amount, this.fee),
+      fee: this.#paymentFee(payment.amount),
       resultCode: MOMO_SIM_RESULT.success,
       responseTime: paid_at,
     };

@@ -1,8 +1,10 @@
 // Every gateway's simulator tests need the merchant's callback endpoint on loopback (what src/ would
 // serve); this is it, once. Not a test file itself.
+import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CallbackReply } from '../contract';
+import { FeeError, type FeeRule } from '../fees';
 
 /** A request the merchant endpoint received, with its whole body. */
 export interface MerchantRequest {
@@ -51,4 +53,26 @@ export async function startMerchantEndpoint(
       return new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/** Fee rules that adapters/fees.ts refuses, each with the param its FeeError names. */
+const INVALID_FEE_RULES: readonly (readonly [FeeRule, string])[] = [
+  [{ percent: '1,1' }, 'fee.percent'],
+  [{ percent: '101' }, 'fee.percent'],
+  [{ fixed: -1n }, 'fee.fixed'],
+  [{ min: 2_000n, max: 1_000n }, 'fee.min'],
+];
+
+/**
+ * Asserts that a simulator refuses at start every fee rule the hub's configuration would refuse: its
+ * settlement fees use the same rule, so the same rules must be out of reach.
+ */
+export async function assertRefusesInvalidFeeRules(start: (fee: FeeRule) => Promise<unknown>): Promise<void> {
+  for (const [fee, param] of INVALID_FEE_RULES) {
+    await assert.rejects(start(fee), (error) => {
+      assert.ok(error instanceof FeeError);
+      assert.deepEqual([error.code, error.param], ['fee_rule_invalid', param]);
+      return true;
+    });
+  }
 }

@@ -4,10 +4,15 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { CallbackOutcome, PaymentEvent, PaymentOrder, RefundRequest, SettlementRow } from '../contract';
+import { computeFee } from '../fees';
 import { VnpayClient } from './vnpay.client';
 import { QUERYDR_REQUEST_FIELDS, QUERYDR_RESPONSE_FIELDS, signFields } from './vnpay.signature';
-import { VnpaySimulator, vnpayFee, type VnpaySimulatorOptions } from './vnpay.simulator';
-import { startMerchantEndpoint, type MerchantEndpoint } from '../shared/simulator.testing';
+import { VnpaySimulator, type VnpaySimulatorOptions } from './vnpay.simulator';
+import {
+  assertRefusesInvalidFeeRules,
+  startMerchantEndpoint,
+  type MerchantEndpoint,
+} from '../shared/simulator.testing';
 
 const TMN_CODE = 'HUEPAY01';
 const SECRET = 'VNPAYTESTSECRETHUEPAYHUB0000000001';
@@ -70,7 +75,7 @@ async function startSim(overrides: Partial<VnpaySimulatorOptions> = {}): Promise
     ipn_url: merchant.url,
     clock: () => now,
     retry_intervals_ms: [5],
-    fee: { percent_bps: 110n, fixed: 1_100n },
+    fee: { percent: '1.1', fixed: 1_100n },
     ...overrides,
   });
 }
@@ -569,13 +574,44 @@ describe('VNPay simulator', () => {
       );
     });
 
-    it('rounds the fee half up in whole dong', () => {
-      assert.equal(vnpayFee(150_000n, { percent_bps: 110n, fixed: 0n }), 1_650n);
+    it("rounds the fee half up in whole dong, by the hub's rule", () => {
+      const rule = { percent: '1.1' };
+      assert.equal(computeFee(150_000n, rule), 1_650n);
       // 1,234,545 × 1.1 % = 13,579.995 → 13,580; 45 × 1.1 % = 0.495 → 0; 50 × 1.1 % = 0.55 → 1.
-      assert.equal(vnpayFee(1_234_545n, { percent_bps: 110n, fixed: 0n }), 13_580n);
-      assert.equal(vnpayFee(45n, { percent_bps: 110n, fixed: 0n }), 0n);
-      assert.equal(vnpayFee(50n, { percent_bps: 110n, fixed: 0n }), 1n);
-      assert.equal(vnpayFee(1_000n, { percent_bps: 0n, fixed: 5_000n }), 1_000n);
+      assert.equal(computeFee(1_234_545n, rule), 13_580n);
+      assert.equal(computeFee(45n, rule), 0n);
+      assert.equal(computeFee(50n, rule), 1n);
+      // 101,500 × 1.1 % = 1,116.5: exactly half a dong rounds up (banker's rounding would give 1,116).
+      assert.equal(computeFee(101_500n, rule), 1_117n);
+    });
+
+    it('writes the fee half a dong up, and never above the amount', async () => {
+      await sim.close();
+      sim = await startSim({ fee: { percent: '1.1' } });
+      client = new VnpayClient(sim.clientConfig());
+      const half = order(101_500n);
+      await press(half, 'approve');
+      let rows = await collect(client.parseSettlementFile(Readable.from([sim.settlementFile('2026-11-22')])));
+      assert.deepEqual(
+        rows.map((r) => [r.merchant_ref, r.amount, r.fee]),
+        [[half.merchant_ref, 101_500n, 1_117n]],
+      );
+
+      // A fixed part above a small amount is capped at the amount: the file refuses Fee > Amount.
+      await sim.close();
+      sim = await startSim({ fee: { fixed: 20_000n } });
+      client = new VnpayClient(sim.clientConfig());
+      const small = order(10_000n);
+      await press(small, 'approve');
+      rows = await collect(client.parseSettlementFile(Readable.from([sim.settlementFile('2026-11-22')])));
+      assert.deepEqual(
+        rows.map((r) => [r.merchant_ref, r.amount, r.fee]),
+        [[small.merchant_ref, 10_000n, 10_000n]],
+      );
+    });
+
+    it('refuses at start a fee rule that adapters/fees.ts would refuse', async () => {
+      await assertRefusesInvalidFeeRules((fee) => startSim({ fee }));
     });
   });
 });

@@ -2,6 +2,7 @@
 // the client signs and signs what the client verifies (pay page, IPN retries, querydr, refund, settlement).
 import { randomUUID } from 'node:crypto';
 import { AdapterError } from '../contract';
+import { computeFee, validateFeeRule, type FeeRule } from '../fees';
 import { safeEqualHex } from '../shared/crypto';
 import {
   CallbackSender,
@@ -35,13 +36,6 @@ import {
 import { writeSettlementFile, type VnpaySettlementRecord } from './vnpay.settlement';
 import { VNPAY_VERSION, type VnpayConfig } from './vnpay.types';
 
-/** The fee the simulated VNPay charges per payment: basis points of the amount plus a fixed part. */
-export interface VnpayFeeRule {
-  /** 1 bp = 0.01 %: 110n is 1.1 %. */
-  readonly percent_bps: bigint;
-  readonly fixed: bigint;
-}
-
 export interface VnpaySimulatorOptions {
   /** The one terminal this VNPay knows, and its hash secret. */
   readonly tmn_code: string;
@@ -57,8 +51,11 @@ export interface VnpaySimulatorOptions {
   readonly ipn_attempts_max?: number;
   /** Per-attempt IPN timeout; 10 s by default. */
   readonly ipn_timeout_ms?: number;
-  /** The fee in the settlement file; 1.1 % and no fixed part by default [assumed]. */
-  readonly fee?: VnpayFeeRule;
+  /**
+   * The fee in the settlement file, by the hub's own rule (adapters/fees.ts), so that reconciliation can
+   * compare it with the configured fee; 1.1 % and no fixed part by default [assumed].
+   */
+  readonly fee?: FeeRule;
   /** What vnp_BankCode reports for a payment; NCB (the sandbox test bank) by default. */
   readonly bank_code?: string;
 }
@@ -72,8 +69,7 @@ const ACTION_PATH = '/paymentv2/sim';
 const DEFAULT_RETRY_INTERVALS_MS = [5 * 60 * 1000];
 const DEFAULT_IPN_ATTEMPTS_MAX = 10;
 const DEFAULT_IPN_TIMEOUT_MS = 10_000;
-const DEFAULT_FEE: VnpayFeeRule = { percent_bps: 110n, fixed: 0n };
-const BPS_PER_UNIT = 10_000n;
+const DEFAULT_FEE: FeeRule = { percent: '1.1' };
 
 /**
  * The pay page's error codes, shown as VNPay does on `Error.html?code=NN` [inf: sandbox behaviour as
@@ -101,12 +97,6 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 type Fields = Record<string, string>;
 
-/** The fee on one payment: amount × bps / 10,000 rounded half up (integer arithmetic), plus fixed. */
-export function vnpayFee(amount: bigint, rule: VnpayFeeRule): bigint {
-  const fee = (amount * rule.percent_bps + BPS_PER_UNIT / 2n) / BPS_PER_UNIT + rule.fixed;
-  return fee > amount ? amount : fee;
-}
-
 function flatStrings(value: Record<string, unknown> | null): Fields | null {
   if (value === null) return null;
   const out: Fields = {};
@@ -130,7 +120,7 @@ export class VnpaySimulator extends GatewaySimulator {
   readonly #request_ids = new Set<string>();
   readonly #next_txn = sequence(14_226_000);
   readonly #clock: Clock;
-  readonly #fee: VnpayFeeRule;
+  readonly #fee: FeeRule;
   readonly tmn_code: string;
   readonly ipn_url: string | null;
   readonly bank_code: string;
@@ -143,14 +133,7 @@ export class VnpaySimulator extends GatewaySimulator {
     if (typeof options.hash_secret !== 'string' || options.hash_secret.length === 0) {
       throw new AdapterError('vnpay_sim_config_invalid', 'hash_secret is missing', 'hash_secret');
     }
-    const fee = options.fee ?? DEFAULT_FEE;
-    const feeValid =
-      typeof fee.percent_bps === 'bigint' &&
-      typeof fee.fixed === 'bigint' &&
-      fee.percent_bps >= 0n &&
-      fee.fixed >= 0n;
-    if (!feeValid)
-      throw new AdapterError('vnpay_sim_config_invalid', 'fee must be bigints of at least 0', 'fee');
+    const fee = validateFeeRule(options.fee ?? DEFAULT_FEE, 'fee');
     this.tmn_code = options.tmn_code;
     this.#secret = options.hash_secret;
     this.ipn_url = options.ipn_url ?? null;
@@ -208,6 +191,16 @@ export class VnpaySimulator extends GatewaySimulator {
   }
 
   /**
+   * The fee on one payment row: the hub's rule, then capped at the amount, because the file's parser
+   * refuses a fee above the amount (payout = Amount − Fee must not be negative). The cap is not the
+   * rule's max: it depends on the amount, and it only bites when the fixed part exceeds a tiny amount.
+   */
+  #paymentFee(amount: bigint): bigint {
+    const fee = computeFee(amount, this.#fee);
+    return fee > amount ? amount : fee;
+  }
+
+  /**
    * The day's settlement file (a Vietnam-time day, `YYYY-MM-DD`): payments that succeeded that day with
    * their fee, and refunds made that day (fee 0), in time order, header and trailer included.
    */
@@ -224,7 +217,7 @@ export class VnpaySimulator extends GatewaySimulator {
           TransactionType: '01',
           RefundRequestId: '',
           Amount: payment.amount,
-          Fee: vnpayFee(payment.amount, this.#fee),
+          Fee: this.#paymentFee(payment.amount),
           PayDate: payment.paid_at as Date,
           ResponseCode: '00',
           TransactionStatus: '00',

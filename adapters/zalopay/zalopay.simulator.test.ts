@@ -7,7 +7,11 @@ import { formatVietnamTime } from '../shared/time';
 import { ZalopayClient } from './zalopay.client';
 import { createMac, hmacSha256Hex } from './zalopay.signature';
 import { ZalopaySimulator } from './zalopay.simulator';
-import { startMerchantEndpoint, type MerchantEndpoint } from '../shared/simulator.testing';
+import {
+  assertRefusesInvalidFeeRules,
+  startMerchantEndpoint,
+  type MerchantEndpoint,
+} from '../shared/simulator.testing';
 
 const APP_ID = 2553;
 const KEY1 = 'ZPSIMKEY1HUEPAYHUB000000000000001';
@@ -156,7 +160,7 @@ before(async () => {
     callback_url: merchant.url,
     clock: now,
     retry_intervals_ms: [5],
-    fee: { percent_bps: 110n, fixed: 500n },
+    fee: { percent: '1.1', fixed: 500n },
   });
   client = new ZalopayClient(sim.clientConfig());
 });
@@ -486,6 +490,7 @@ describe('ZaloPay simulator: refunds', () => {
 describe('ZaloPay simulator: settlement file', () => {
   it('writes the day file that the client parses into the right rows and fees', async () => {
     const small = await paid(12_345n);
+    const half = await paid(101_500n);
     const big = await paid(150_000n);
     const refund_ref = `sr${counter}`;
     assert.ok((await client.refund(refundRequest(big.ref, big.zp_trans_id, 40_000n, refund_ref))).ok);
@@ -498,19 +503,26 @@ describe('ZaloPay simulator: settlement file', () => {
     }
     const rows: SettlementRow[] = [];
     for await (const row of client.parseSettlementFile(stream())) rows.push(row);
-    const mine = rows.filter((row) => [small.ref, big.ref, unpaid.ref].includes(row.merchant_ref));
+    const mine = rows.filter((row) => [small.ref, half.ref, big.ref, unpaid.ref].includes(row.merchant_ref));
     assert.deepEqual(
       mine.map((row) => [row.kind, row.merchant_ref, row.amount, row.fee, row.refund_ref, row.status]),
       [
         // 12,345 x 1.10 % = 135.795, rounded half up to 136, plus 500 fixed.
         ['payment', small.ref, 12_345n, 636n, null, 'succeeded'],
+        // 101,500 x 1.1 % = 1,116.5: exactly half a dong rounds up (banker's rounding would give 1,116).
+        ['payment', half.ref, 101_500n, 1_117n + 500n, null, 'succeeded'],
         // 150,000 x 1.10 % = 1,650, plus 500.
         ['payment', big.ref, 150_000n, 2_150n, null, 'succeeded'],
         ['refund', big.ref, 40_000n, 0n, refund_ref, 'succeeded'],
       ],
     );
-    assert.equal(mine[2]?.gateway_txn_id, big.zp_trans_id);
+    assert.equal(mine[3]?.gateway_txn_id, big.zp_trans_id);
     const other = sim.settlementFile('2000-01-01');
     assert.equal(other.trim().split('\n').at(-1), 'TOTAL,0,0,0');
+  });
+
+  it('refuses at start a fee rule that adapters/fees.ts would refuse', async () => {
+    const options = { app_id: APP_ID, key1: KEY1, key2: KEY2 };
+    await assertRefusesInvalidFeeRules((fee) => ZalopaySimulator.start({ ...options, fee }));
   });
 });

@@ -1,6 +1,7 @@
 // A ZaloPay v2 gateway on loopback, speaking the wire protocol the client speaks (key1 macs checked,
 // key2-signed callbacks sent), so the hub's flows, faults and settlement can be exercised without ZaloPay.
 import type { ZalopayConfig } from './zalopay.types';
+import { computeFee, validateFeeRule, type FeeRule } from '../fees';
 import { safeEqualHex } from '../shared/crypto';
 import {
   CallbackSender,
@@ -21,12 +22,6 @@ import { formatVietnamTime } from '../shared/time';
 import { createMac, hmacSha256Hex, queryMac, queryRefundMac, refundMac } from './zalopay.signature';
 import { writeSettlementFile, type ZalopaySettlementEntry } from './zalopay.settlement';
 
-/** The fee the simulator charges in its settlement file: basis points of the amount plus a fixed part. */
-export interface ZalopaySimFee {
-  readonly percent_bps: bigint;
-  readonly fixed: bigint;
-}
-
 export interface ZalopaySimulatorOptions {
   readonly app_id: number;
   readonly key1: string;
@@ -38,8 +33,11 @@ export interface ZalopaySimulatorOptions {
   readonly clock?: Clock;
   /** Waits between callback attempts; the last repeats. Defaults to 60 s, 3 min, 5 min (assumed). */
   readonly retry_intervals_ms?: readonly number[];
-  /** Settlement fee on payment rows; 1 % (100 bps) and 0 fixed by default. Refund rows carry no fee. */
-  readonly fee?: ZalopaySimFee;
+  /**
+   * Settlement fee on payment rows, by the hub's own rule (adapters/fees.ts), so that reconciliation can
+   * compare it with the configured fee; 1 % and no fixed part by default. Refund rows carry no fee.
+   */
+  readonly fee?: FeeRule;
   /** What /v2/refund answers: 3 (processing, as ZaloPay's asynchronous refund; the default) or 1. */
   readonly refund_return_code?: 1 | 3;
 }
@@ -56,7 +54,7 @@ interface SimZalopayRefund {
 /** Attempts in all: the first plus ZaloPay's "up to 3" retries [doc]. */
 const CALLBACK_ATTEMPTS_MAX = 4;
 const DEFAULT_RETRY_INTERVALS_MS = [60_000, 180_000, 300_000];
-const DEFAULT_FEE: ZalopaySimFee = { percent_bps: 100n, fixed: 0n };
+const DEFAULT_FEE: FeeRule = { percent: '1' };
 /** app_time may be at most this old (or this far ahead) when the order is created [doc: 15 min]. */
 const APP_TIME_SKEW_MS = 15 * 60 * 1000;
 /** Orders are queryable for 48 h only [doc]. */
@@ -139,16 +137,11 @@ function yymmdd(date: Date): string {
   return formatVietnamTime(date, 'yyyyMMdd').slice(2);
 }
 
-/** Round half up in whole dong: (amount * bps + 5000) / 10000, then the fixed part. */
-export function zalopaySimFee(amount: bigint, fee: ZalopaySimFee): bigint {
-  return (amount * fee.percent_bps + 5_000n) / 10_000n + fee.fixed;
-}
-
 export class ZalopaySimulator extends GatewaySimulator {
   readonly callbacks: CallbackSender;
   readonly #options: ZalopaySimulatorOptions;
   readonly #clock: Clock;
-  readonly #fee: ZalopaySimFee;
+  readonly #fee: FeeRule;
   /** Keyed by app_trans_id. */
   readonly #payments = new Map<string, SimPayment>();
   /** The hub's merchant_ref (app_trans_id without `yymmdd_`) to its latest app_trans_id. */
@@ -161,8 +154,7 @@ export class ZalopaySimulator extends GatewaySimulator {
     super();
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#fee = options.fee ?? DEFAULT_FEE;
-    if (this.#fee.percent_bps < 0n || this.#fee.fixed < 0n) throw new Error('fee parts must not be negative');
+    this.#fee = validateFeeRule(options.fee ?? DEFAULT_FEE, 'fee');
     this.callbacks = new CallbackSender({
       attempts_max: CALLBACK_ATTEMPTS_MAX,
       intervals_ms: options.retry_intervals_ms ?? DEFAULT_RETRY_INTERVALS_MS,
@@ -240,7 +232,7 @@ export class ZalopaySimulator extends GatewaySimulator {
         type: 'payment',
         m_refund_id: '',
         amount: payment.amount,
-        fee_amount: zalopaySimFee(payment.amount, this.#fee),
+        fee_amount: computeFee(payment.amount, this.#fee),
         status: 1,
         server_time: payment.paid_at.getTime(),
       });
