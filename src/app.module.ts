@@ -3,12 +3,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { BillersModule } from './billers/billers.module';
 import { HubExceptionFilter } from './common/hub-exception.filter';
 import { ConfigModule } from './config/config.module';
 import type { HubConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
 import type { HubDatabaseConnection } from './database/hub-database';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LoggingModule } from './logging/logging.module';
 import type { Logger } from './logging/logger';
@@ -33,6 +35,8 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         LedgerModule,
+        IdempotencyModule,
+        BillersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HubExceptionFilter }],
     };

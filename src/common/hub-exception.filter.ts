@@ -13,6 +13,19 @@ import {
   errorCodeSpec,
 } from './errors';
 
+/**
+ * An answer decided before the handler ran (an Idempotency-Key replay): sent as is, status, bytes and
+ * headers. It travels as an exception because Nest would overwrite a returned value's status with the
+ * route's own, and a replayed answer may be a stored 4xx.
+ */
+export class PreparedResponse {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
+}
+
 export interface ErrorAnswer {
   status: number;
   body: ErrorBody;
@@ -109,6 +122,16 @@ export class HubExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof PreparedResponse) {
+      if (reply.sent) return;
+      // A Buffer, so that the reply serializer does not encode the stored JSON text a second time.
+      void reply
+        .status(exception.status)
+        .headers(exception.headers)
+        .type('application/json; charset=utf-8')
+        .send(Buffer.from(exception.body, 'utf8'));
+      return;
+    }
     const result = toErrorAnswer(exception, request.method, request.url);
     if (result.unexpected) {
       request.log.error({ err: exception, code: result.body.error.code }, 'request failed');

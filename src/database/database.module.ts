@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { PgLedger } from '../../ledger';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
+import { Db } from './db';
 import type { HubDatabaseConnection } from './hub-database';
 
 /** Injection token of the pg Pool: `@Inject(PG_POOL) pool: Pool`. */
@@ -41,9 +42,10 @@ export class DatabaseModule {
         { provide: DATABASE_CONNECTION, useValue: connection },
         { provide: PG_POOL, useValue: connection.pool },
         { provide: LEDGER, useFactory: (pool: Pool) => new PgLedger(pool), inject: [PG_POOL] },
+        { provide: Db, useFactory: (pool: Pool) => new Db(pool), inject: [PG_POOL] },
         DatabaseLifecycle,
       ],
-      exports: [PG_POOL, LEDGER, DATABASE_CONNECTION],
+      exports: [PG_POOL, LEDGER, DATABASE_CONNECTION, Db],
     };
   }
 }

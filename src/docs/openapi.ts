@@ -8,6 +8,8 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { HubConfig } from '../config/config.schema';
+import { BILLER_SECURITY } from '../billers/caller.guard';
+import { documentIdempotencyKeys } from '../idempotency/idempotency.openapi';
 import { ADMIN_SECURITY } from '../ledger/ledger.controller';
 
 export const DOCS_PATH = '/docs';
@@ -59,8 +61,15 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: HubCon
     .addServer(config.public_url)
     // addSecurity rather than addBearerAuth, which would label the opaque admin token a JWT.
     .addSecurity(ADMIN_SECURITY, { type: 'http', scheme: 'bearer', description: 'The admin token.' })
+    .addSecurity(BILLER_SECURITY, {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'A biller API key (`phk_…`); it sees only its own biller’s objects.',
+    })
     .build();
-  return SwaggerModule.createDocument(app, info);
+  const document = SwaggerModule.createDocument(app, info);
+  documentIdempotencyKeys(document, '#/components/schemas/ErrorBodyDto');
+  return document;
 }
 
 export function setupOpenApi(app: NestFastifyApplication, config: HubConfig): void {

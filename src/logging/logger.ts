@@ -19,6 +19,11 @@ export const REDACTED_PATHS = [
   'password',
   'config.admin_token',
   'config.database_url',
+  // Billers' secrets, should an object that carries one ever be logged whole.
+  'api_key',
+  'webhook_secret',
+  '*.api_key',
+  '*.webhook_secret',
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

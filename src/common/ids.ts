@@ -1,0 +1,56 @@
+// Public ids for every module: a type prefix (blr_, bill_, pi_ ...) and 26 Crockford base32 characters,
+// 48 bits of milliseconds then 80 random bits (after ULID), so that sorting by id sorts by creation.
+import { randomBytes } from 'node:crypto';
+
+/** The prefix of each kind of object; an id says what it names. */
+export const ID_PREFIXES = {
+  biller: 'blr',
+  api_key: 'key',
+  bill: 'bill',
+  payment_intent: 'pi',
+  receipt: 'rcp',
+  refund: 're',
+  event: 'evt',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TIME_CHARS = 10;
+const RANDOM_CHARS = 16;
+const BODY_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
+
+function encodeTime(ms: number): string {
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < TIME_CHARS; i++) {
+    out = CROCKFORD[rest % 32]! + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function encodeRandom(): string {
+  // 16 characters of 5 bits: one random byte per character, masked; 80 bits in all.
+  const bytes = randomBytes(RANDOM_CHARS);
+  let out = '';
+  for (const byte of bytes) out += CROCKFORD[byte & 31]!;
+  return out;
+}
+
+/** A new id of the given kind, e.g. `blr_01JD3M0Q8XK6W1E9T3V4R5S6P7`. */
+export function newId(kind: IdKind, now_ms: number = Date.now()): string {
+  return `${ID_PREFIXES[kind]}_${encodeTime(now_ms)}${encodeRandom()}`;
+}
+
+const patterns = new Map<IdKind, RegExp>();
+
+/** Whether value is well-formed as an id of this kind (not whether such an object exists). */
+export function isId(kind: IdKind, value: unknown): value is string {
+  let pattern = patterns.get(kind);
+  if (!pattern) {
+    pattern = new RegExp(`^${ID_PREFIXES[kind]}_${BODY_PATTERN}$`);
+    patterns.set(kind, pattern);
+  }
+  return typeof value === 'string' && pattern.test(value);
+}

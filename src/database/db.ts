@@ -1,0 +1,53 @@
+// Queries that join the caller's transaction: a request that runs inside Db.transaction (the
+// Idempotency-Key interceptor runs every keyed POST in one) has every repository query on that
+// transaction's connection, so its writes and its stored response commit or roll back together.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+
+const current = new AsyncLocalStorage<PoolClient>();
+let savepoints = 0;
+
+/** Provided by DatabaseModule over the hub's pool: `constructor(private readonly db: Db)`. */
+export class Db {
+  constructor(private readonly pool: Pool) {}
+
+  /** Runs on the surrounding transaction's connection if there is one, else on the pool. */
+  query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<QueryResult<R>> {
+    return (current.getStore() ?? this.pool).query<R>(text, values as unknown[]);
+  }
+
+  /**
+   * Runs fn in a transaction; every Db.query made inside it, however deep, uses it. Inside another
+   * transaction it becomes a savepoint, so a repository can ask for atomicity without knowing whether
+   * a request-wide transaction surrounds it.
+   */
+  async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const outer = current.getStore();
+    if (outer) {
+      const name = `sp_${++savepoints}`;
+      await outer.query(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(outer);
+        await outer.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        await outer.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        throw error;
+      }
+    }
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await current.run(client, () => fn(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A connection whose ROLLBACK fails is not reused: its state is unknown.
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
