@@ -4,6 +4,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { BillersModule } from './billers/billers.module';
+import { BillsModule } from './bills/bills.module';
 import { HubExceptionFilter } from './common/hub-exception.filter';
 import { ConfigModule } from './config/config.module';
 import type { HubConfig } from './config/config.schema';
@@ -15,6 +16,8 @@ import { LedgerModule } from './ledger/ledger.module';
 import { LoggingModule } from './logging/logging.module';
 import type { Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
+import { ReceiptsModule } from './receipts/receipts.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   config: HubConfig;
@@ -37,6 +40,9 @@ export class AppModule {
         LedgerModule,
         IdempotencyModule,
         BillersModule,
+        BillsModule,
+        ReceiptsModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HubExceptionFilter }],
     };

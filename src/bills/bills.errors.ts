@@ -37,12 +37,30 @@ export const BILL_ERRORS = defineErrorCodes('bills', {
   deposit_invoice_mismatch: INVALID,
 });
 
+// What the stored bills answer: an id that is not the caller's, and requests the bill's state refuses.
+const NOT_FOUND = { status: 404, type: 'invalid_request_error' } as const;
+const CONFLICT = { status: 409, type: 'invalid_request_error' } as const;
+
+export const BILL_STATE_ERRORS = defineErrorCodes('bills', {
+  /** No such bill, or another biller's: the two answer alike. */
+  bill_not_found: NOT_FOUND,
+  /** The biller has not set a parking tariff (PUT /v1/billers/{id}/parking_tariff). */
+  parking_tariff_not_found: NOT_FOUND,
+  /** An open or paid bill of this biller and kind already has this reference. */
+  bill_reference_exists: CONFLICT,
+  /** Only an open bill can be cancelled. */
+  bill_not_open: CONFLICT,
+  /** The deposit is already deducted by another final bill that is open or paid. */
+  deposit_already_applied: CONFLICT,
+});
+
 /**
  * Every code bill validation can answer: its own, plus the shared request-validation codes
  * (`parameter_missing`, `parameter_unknown`, `parameter_invalid`, `body_invalid`) that
  * common/validation.ts registers, so a client sees one code for one mistake across modules.
  */
-export type BillErrorCode = keyof typeof BILL_ERRORS | keyof typeof VALIDATION_ERRORS;
+export type BillErrorCode =
+  keyof typeof BILL_ERRORS | keyof typeof BILL_STATE_ERRORS | keyof typeof VALIDATION_ERRORS;
 
 export interface BillErrorDetail {
   code: BillErrorCode;

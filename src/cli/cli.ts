@@ -4,11 +4,17 @@ import { ConfigError, loadConfig, parseConfig, type HubConfig } from '../config/
 import { createLogger, stderrDestination } from '../logging/logger';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { EXIT, type Command } from './command';
+import { keysRotateCommand } from './commands/keys-rotate.command';
 import { ledgerVerifyCommand } from './commands/ledger-verify.command';
 import { migrateCommand } from './commands/migrate.command';
 import { qrDecodeCommand } from './commands/qr-decode.command';
 
-export const COMMANDS: readonly Command[] = [migrateCommand, ledgerVerifyCommand, qrDecodeCommand];
+export const COMMANDS: readonly Command[] = [
+  migrateCommand,
+  ledgerVerifyCommand,
+  qrDecodeCommand,
+  keysRotateCommand,
+];
 
 export interface CliIo {
   stdout(text: string): Promise<void>;

@@ -26,6 +26,12 @@ describe('configuration schema', () => {
       log_level: 'info',
       db_pool_max: 20,
       ledger_expiry_sweep_ms: 1000,
+      receipt_key_encryption_key: null,
+      jobs_polling_interval_ms: 2000,
+      webhook_timeout_ms: 10000,
+      webhook_retry_limit: 10,
+      webhook_retry_delay_seconds: 90,
+      webhook_retry_backoff: true,
     });
   });
 
@@ -42,6 +48,11 @@ describe('configuration schema', () => {
         LOG_LEVEL: 'debug',
         DB_POOL_MAX: '5',
         LEDGER_EXPIRY_SWEEP_MS: '250',
+        JOBS_POLLING_INTERVAL_MS: '750',
+        WEBHOOK_TIMEOUT_MS: '3000',
+        WEBHOOK_RETRY_LIMIT: '0',
+        WEBHOOK_RETRY_DELAY_SECONDS: '5',
+        WEBHOOK_RETRY_BACKOFF: 'false',
       },
       '/srv/payhub',
     );
@@ -55,6 +66,12 @@ describe('configuration schema', () => {
       log_level: 'debug',
       db_pool_max: 5,
       ledger_expiry_sweep_ms: 250,
+      receipt_key_encryption_key: null,
+      jobs_polling_interval_ms: 750,
+      webhook_timeout_ms: 3000,
+      webhook_retry_limit: 0,
+      webhook_retry_delay_seconds: 5,
+      webhook_retry_backoff: false,
     });
   });
 
@@ -89,6 +106,11 @@ describe('configuration schema', () => {
       [{ DB_POOL_MAX: 'many' }, 'DB_POOL_MAX'],
       [{ LEDGER_EXPIRY_SWEEP_MS: '5' }, 'LEDGER_EXPIRY_SWEEP_MS'],
       [{ LEDGER_EXPIRY_SWEEP_MS: '1e3' }, 'LEDGER_EXPIRY_SWEEP_MS'],
+      [{ JOBS_POLLING_INTERVAL_MS: '100' }, 'JOBS_POLLING_INTERVAL_MS'],
+      [{ WEBHOOK_TIMEOUT_MS: '0' }, 'WEBHOOK_TIMEOUT_MS'],
+      [{ WEBHOOK_RETRY_LIMIT: '31' }, 'WEBHOOK_RETRY_LIMIT'],
+      [{ WEBHOOK_RETRY_DELAY_SECONDS: '-1' }, 'WEBHOOK_RETRY_DELAY_SECONDS'],
+      [{ WEBHOOK_RETRY_BACKOFF: 'yes' }, 'WEBHOOK_RETRY_BACKOFF'],
     ];
     for (const [env, variable] of cases) assert.deepEqual(problems(env), [variable], JSON.stringify(env));
   });

@@ -20,6 +20,17 @@ export interface HubConfig {
   log_level: LogLevel;
   db_pool_max: number;
   ledger_expiry_sweep_ms: number;
+  /** 64 lowercase hex digits; null: generate one into `${data_dir}/receipt-kek` (docs/adr/0006). */
+  receipt_key_encryption_key: string | null;
+  /** How often each pg-boss worker looks for due jobs (src/jobs/); pg-boss's floor is 500. */
+  jobs_polling_interval_ms: number;
+  /** How long one webhook delivery waits for the biller's answer. */
+  webhook_timeout_ms: number;
+  /** Retries after the first attempt before an event is dead-lettered (docs/webhooks.md). */
+  webhook_retry_limit: number;
+  webhook_retry_delay_seconds: number;
+  /** true: the delay doubles each retry (with pg-boss's jitter of up to 2x). */
+  webhook_retry_backoff: boolean;
 }
 
 export interface ConfigProblem {
@@ -109,6 +120,46 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     description: 'Milliseconds between sweeps that expire timed-out pending transfers (10 to 3600000).',
     secret: false,
   },
+  {
+    name: 'RECEIPT_KEY_ENCRYPTION_KEY',
+    default_text: null,
+    description:
+      'Key that encrypts the receipt signing keys in the database: 64 hex digits (`openssl rand -hex 32`), the same on every hub process. Unset: one is generated into `HUB_DATA_DIR/receipt-kek` (mode 0600) and reused.',
+    secret: true,
+  },
+  {
+    name: 'JOBS_POLLING_INTERVAL_MS',
+    default_text: '2000',
+    description:
+      'Milliseconds between looks for due background jobs (webhook deliveries), per worker (500 to 60000).',
+    secret: false,
+  },
+  {
+    name: 'WEBHOOK_TIMEOUT_MS',
+    default_text: '10000',
+    description: 'Milliseconds one webhook delivery waits for the biller to answer (100 to 60000).',
+    secret: false,
+  },
+  {
+    name: 'WEBHOOK_RETRY_LIMIT',
+    default_text: '10',
+    description:
+      'Retries of a failed webhook delivery before the event is dead-lettered (0 to 30). With the default delay and backoff they span 25.6 to 51 hours.',
+    secret: false,
+  },
+  {
+    name: 'WEBHOOK_RETRY_DELAY_SECONDS',
+    default_text: '90',
+    description:
+      'Seconds before the first retry of a webhook delivery (0 to 86400; at least 1 with backoff).',
+    secret: false,
+  },
+  {
+    name: 'WEBHOOK_RETRY_BACKOFF',
+    default_text: 'true',
+    description: '`true`: each retry waits about twice as long as the one before; `false`: a fixed delay.',
+    secret: false,
+  },
 ];
 
 const SECRET = new Set(
@@ -179,6 +230,20 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
   const dbPoolMax = integer('DB_POOL_MAX', 20, 1, 1000);
   const sweepMs = integer('LEDGER_EXPIRY_SWEEP_MS', 1000, 10, 3_600_000);
 
+  const receiptKek = read('RECEIPT_KEY_ENCRYPTION_KEY');
+  if (receiptKek !== null && !/^[0-9a-fA-F]{64}$/.test(receiptKek)) {
+    fail('RECEIPT_KEY_ENCRYPTION_KEY', 'must be 64 hexadecimal digits (32 bytes)', receiptKek);
+  }
+
+  const jobsPollingMs = integer('JOBS_POLLING_INTERVAL_MS', 2000, 500, 60_000);
+  const webhookTimeoutMs = integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
+  const webhookRetryLimit = integer('WEBHOOK_RETRY_LIMIT', 10, 0, 30);
+  const webhookRetryDelaySeconds = integer('WEBHOOK_RETRY_DELAY_SECONDS', 90, 0, 86_400);
+  const webhookRetryBackoff = read('WEBHOOK_RETRY_BACKOFF') ?? 'true';
+  if (webhookRetryBackoff !== 'true' && webhookRetryBackoff !== 'false') {
+    fail('WEBHOOK_RETRY_BACKOFF', 'must be true or false', webhookRetryBackoff);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -190,6 +255,12 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
     log_level: logLevel as LogLevel,
     db_pool_max: dbPoolMax,
     ledger_expiry_sweep_ms: sweepMs,
+    receipt_key_encryption_key: receiptKek?.toLowerCase() ?? null,
+    jobs_polling_interval_ms: jobsPollingMs,
+    webhook_timeout_ms: webhookTimeoutMs,
+    webhook_retry_limit: webhookRetryLimit,
+    webhook_retry_delay_seconds: webhookRetryDelaySeconds,
+    webhook_retry_backoff: webhookRetryBackoff !== 'false',
   };
 }
 

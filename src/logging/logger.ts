@@ -19,6 +19,8 @@ export const REDACTED_PATHS = [
   'password',
   'config.admin_token',
   'config.database_url',
+  'config.receipt_key_encryption_key',
+  'receipt_key_encryption_key',
   // Billers' secrets, should an object that carries one ever be logged whole.
   'api_key',
   'webhook_secret',

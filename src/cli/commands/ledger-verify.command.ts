@@ -2,9 +2,8 @@
 // reads only: it neither migrates nor creates an embedded cluster that is not there.
 import { PgLedger } from '../../../ledger';
 import { stringifyJson } from '../../common/json';
-import { openHubDatabase } from '../../database/hub-database';
-import { pendingMigrations } from '../../database/migrate';
 import { EXIT, type Command } from '../command';
+import { withMigratedDatabase } from '../migrated-database';
 
 export const ledgerVerifyCommand: Command = {
   path: ['ledger', 'verify'],
@@ -16,23 +15,11 @@ export const ledgerVerifyCommand: Command = {
   options: {
     compact: { takes_value: false, description: 'Print the report on one line.' },
   },
-  async run({ config, logger, options, stdout, stderr }) {
-    const database = await openHubDatabase(config, logger, {
-      migrate: false,
-      own_signals: false,
-      create_embedded: false,
-    });
-    try {
-      const pending = await pendingMigrations(database.pool);
-      if (pending > 0) {
-        await stderr(`payhub: the database lacks ${pending} migration(s); run \`payhub migrate\` first\n`);
-        return EXIT.unavailable;
-      }
-      const report = await new PgLedger(database.pool).verify();
-      await stdout(stringifyJson(report, options.has('compact') ? undefined : 2) + '\n');
+  run(context) {
+    return withMigratedDatabase(context, async (pool) => {
+      const report = await new PgLedger(pool).verify();
+      await context.stdout(stringifyJson(report, context.options.has('compact') ? undefined : 2) + '\n');
       return report.ok ? EXIT.ok : EXIT.failed;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };

@@ -2,7 +2,9 @@
 // real HTTP. Also spawns the real entry points (server and CLI) for the tests that need a process.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseConfig, type Environment } from '../../../src/config/config.schema';
 import { startHub, type HubOptions, type RunningHub } from '../../../src/main';
@@ -11,6 +13,12 @@ import type { TestDatabase } from '../../support/database';
 export const ROOT = resolve(__dirname, '..', '..', '..');
 /** A fresh admin token per run, so no test can pass by knowing a constant. */
 export const ADMIN_TOKEN = randomBytes(24).toString('hex');
+/**
+ * A data directory per test process: what a hub generates there (the receipt key-encryption key, the
+ * simulator keys) must not land in the repository's own .data, nor leak from one run into the next.
+ */
+export const DATA_DIR = mkdtempSync(join(tmpdir(), 'payhub-e2e-'));
+process.once('exit', () => rmSync(DATA_DIR, { recursive: true, force: true }));
 
 export function bootHub(
   db: TestDatabase,
@@ -21,6 +29,7 @@ export function bootHub(
     DATABASE_URL: db.url,
     PORT: '0',
     HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+    HUB_DATA_DIR: DATA_DIR,
     LOG_LEVEL: 'silent',
     DB_POOL_MAX: '5',
     ...env,

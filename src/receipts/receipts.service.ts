@@ -1,0 +1,283 @@
+// Issuing, cancelling, reading and verifying fee receipts. issueReceipt is what the payment flow calls
+// inside its own transaction: the number, the row and the signature commit or roll back with it.
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import { BillerError } from '../billers/billers.errors';
+import { BillersRepository } from '../billers/billers.repository';
+import { newId } from '../common/ids';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/config.schema';
+import { Db } from '../database/db';
+import { amountInVietnameseWords } from './amount-in-words';
+import type { CancellationDto, ReceiptBodyDto, ReceiptDto } from './dto/receipt.dto';
+import type { ReceiptSeriesDto, SetReceiptSeriesInput } from './dto/receipt-series.dto';
+import type { ReceiptVerificationDto } from './dto/verify-receipt.dto';
+import { ReceiptError } from './receipts.errors';
+import { type ReceiptRow, ReceiptsRepository, type SeriesRow } from './receipts.repository';
+import { ReceiptSigningKeys } from './signing-keys';
+
+/** The JWS `typ` of each signed statement, so a cancellation can never pass for a receipt. */
+export const RECEIPT_TYP = 'receipt+jws';
+export const CANCELLATION_TYP = 'receipt-cancellation+jws';
+
+/**
+ * Placeholders for a biller that has not configured its registered symbols yet: receipts are still
+ * numbered gaplessly in this series, and a later configuration starts its own series from 1.
+ */
+export const DEFAULT_SERIES = {
+  receipt_name: 'Biên lai thu phí, lệ phí',
+  template_symbol: '01BLP0-001',
+  series_symbol: 'PH',
+} as const;
+
+export interface IssueReceiptInput {
+  biller_id: string;
+  bill_id?: string | null;
+  payment_intent_id?: string | null;
+  payer: { name: string; id_number?: string | null; address?: string | null };
+  lines: ReadonlyArray<{ fee_name: string; amount: bigint }>;
+  /** VND; must equal the sum of the lines. */
+  amount: bigint;
+  payment_method: string;
+  gateway_transaction_id?: string | null;
+  paid_at: Date;
+}
+
+function unixSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+/** Now, to the second: what is signed (Unix seconds) and what is stored are the same instant. */
+function nowToTheSecond(): Date {
+  return new Date(unixSeconds(new Date()) * 1000);
+}
+
+/** The fields the receipt's JWS signs, from its row: the one mapping for signing, reading and checking. */
+function receiptBody(
+  row: Omit<
+    ReceiptRow,
+    'jws' | 'kid' | 'status' | 'cancelled_at' | 'cancellation_reason' | 'cancellation_jws'
+  >,
+): ReceiptBodyDto {
+  return {
+    id: row.id,
+    object: 'receipt',
+    biller: row.biller_id,
+    receipt_name: row.receipt_name,
+    template_symbol: row.template_symbol,
+    series_symbol: row.series_symbol,
+    number: row.number.toString(),
+    collector: { name: row.collector_name, id_number: row.collector_tax_id, address: row.collector_address },
+    payer: { name: row.payer_name, id_number: row.payer_id_number, address: row.payer_address },
+    bill: row.bill_id,
+    payment_intent: row.payment_intent_id,
+    lines: row.lines.map((line) => ({ fee_name: line.fee_name, amount: line.amount })),
+    amount: row.amount.toString(),
+    currency: row.currency,
+    amount_in_words: row.amount_in_words,
+    payment_method: row.payment_method,
+    gateway_transaction_id: row.gateway_transaction_id,
+    paid_at: unixSeconds(row.paid_at),
+    issued_at: unixSeconds(row.issued_at),
+  };
+}
+
+function cancellationOf(row: ReceiptRow): CancellationDto | null {
+  if (row.status !== 'cancelled') return null;
+  return {
+    object: 'receipt_cancellation',
+    receipt: row.id,
+    biller: row.biller_id,
+    template_symbol: row.template_symbol,
+    series_symbol: row.series_symbol,
+    number: row.number.toString(),
+    cancelled_at: unixSeconds(row.cancelled_at!),
+    reason: row.cancellation_reason!,
+  };
+}
+
+function toReceipt(row: ReceiptRow): ReceiptDto {
+  return {
+    ...receiptBody(row),
+    status: row.status,
+    jws: row.jws,
+    cancellation: cancellationOf(row),
+    cancellation_jws: row.cancellation_jws,
+  };
+}
+
+function toSeries(biller_id: string, row: SeriesRow | null): ReceiptSeriesDto {
+  return {
+    object: 'receipt_series',
+    biller: biller_id,
+    receipt_name: row?.receipt_name ?? DEFAULT_SERIES.receipt_name,
+    template_symbol: row?.template_symbol ?? DEFAULT_SERIES.template_symbol,
+    series_symbol: row?.series_symbol ?? DEFAULT_SERIES.series_symbol,
+    collector_address: row?.collector_address ?? null,
+    is_default: row === null,
+  };
+}
+
+function receiptNotFound(id: string): ReceiptError {
+  return new ReceiptError('receipt_not_found', `No such receipt: ${id.slice(0, 64)}.`, 'id');
+}
+
+function failed(reason: ReceiptVerificationDto['reason']): ReceiptVerificationDto {
+  return {
+    object: 'receipt_verification',
+    valid: false,
+    reason,
+    kind: null,
+    receipt: null,
+    cancellation: null,
+  };
+}
+
+/** Invariants only a bug in the caller (the payment flow) can break: a 500, not a client error. */
+function assertIssuable(input: IssueReceiptInput): void {
+  if (input.lines.length === 0) throw new Error('a receipt needs at least one line');
+  const sum = input.lines.reduce((total, line) => total + line.amount, 0n);
+  if (input.lines.some((line) => line.amount <= 0n)) throw new Error('receipt lines must be positive');
+  if (sum !== input.amount) throw new Error(`receipt lines sum to ${sum}, not to the amount ${input.amount}`);
+}
+
+@Injectable()
+export class ReceiptsService {
+  constructor(
+    private readonly db: Db,
+    private readonly repository: ReceiptsRepository,
+    private readonly billers: BillersRepository,
+    private readonly keys: ReceiptSigningKeys,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  /**
+   * Numbers, signs and stores a receipt. Call it inside the payment's Db.transaction: it then runs in
+   * a savepoint of it, and the series' counter row stays locked until that transaction ends, so a
+   * rolled-back payment gives its number back and a committed one never shares it.
+   */
+  async issueReceipt(input: IssueReceiptInput): Promise<ReceiptDto> {
+    assertIssuable(input);
+    return this.db.transaction(async () => {
+      const biller = await this.billers.findBiller(input.biller_id);
+      if (!biller)
+        throw new BillerError('biller_not_found', `No such biller: ${input.biller_id.slice(0, 64)}.`);
+      const series = toSeries(biller.id, await this.repository.findSeries(biller.id));
+      const number = await this.repository.nextNumber(
+        biller.id,
+        series.template_symbol,
+        series.series_symbol,
+      );
+      const fields = {
+        id: newId('receipt'),
+        biller_id: biller.id,
+        receipt_name: series.receipt_name,
+        template_symbol: series.template_symbol,
+        series_symbol: series.series_symbol,
+        number,
+        collector_name: biller.name,
+        collector_tax_id: biller.tax_id,
+        collector_address: series.collector_address,
+        bill_id: input.bill_id ?? null,
+        payment_intent_id: input.payment_intent_id ?? null,
+        payer_name: input.payer.name,
+        payer_id_number: input.payer.id_number ?? null,
+        payer_address: input.payer.address ?? null,
+        lines: input.lines.map((line) => ({ fee_name: line.fee_name, amount: line.amount.toString() })),
+        amount: input.amount,
+        currency: 'VND' as const,
+        amount_in_words: amountInVietnameseWords(input.amount),
+        payment_method: input.payment_method,
+        gateway_transaction_id: input.gateway_transaction_id ?? null,
+        paid_at: new Date(unixSeconds(input.paid_at) * 1000),
+        issued_at: nowToTheSecond(),
+      };
+      const body = receiptBody(fields);
+      const { jws, kid } = await this.keys.sign(
+        { iss: this.config.public_url, iat: body.issued_at, ...body },
+        RECEIPT_TYP,
+      );
+      return toReceipt(await this.repository.insertReceipt({ ...fields, jws, kid }));
+    });
+  }
+
+  /** Cancels a receipt: it keeps its number, and a signed cancellation is stored beside it. */
+  async cancelReceipt(id: string, reason: string): Promise<ReceiptDto> {
+    return this.db.transaction(async () => {
+      const row = await this.repository.findReceipt(id, { lock: true });
+      if (!row) throw receiptNotFound(id);
+      if (row.status === 'cancelled')
+        throw new ReceiptError('receipt_already_cancelled', `Receipt ${id} is already cancelled.`, 'id');
+      const cancelled_at = nowToTheSecond();
+      const cancellation = cancellationOf({
+        ...row,
+        status: 'cancelled',
+        cancelled_at,
+        cancellation_reason: reason,
+      })!;
+      const { jws } = await this.keys.sign(
+        { iss: this.config.public_url, iat: cancellation.cancelled_at, ...cancellation },
+        CANCELLATION_TYP,
+      );
+      return toReceipt(await this.repository.markCancelled(id, { cancelled_at, reason, jws }));
+    });
+  }
+
+  async get(principal: Principal, id: string): Promise<ReceiptDto> {
+    const row = await this.repository.findReceipt(id);
+    // Another biller's receipt answers exactly like one that does not exist.
+    if (!row || (principal.kind === 'biller' && principal.biller_id !== row.biller_id))
+      throw receiptNotFound(id);
+    return toReceipt(row);
+  }
+
+  /**
+   * A JWS is valid when one of the hub's keys signed it and it is the very JWS the hub stored (so a
+   * receipt from a rolled-back payment never verifies). A cancelled receipt answers valid: false,
+   * reason `cancelled`, with the receipt and its cancellation: it no longer proves a payment.
+   */
+  async verify(jws: string): Promise<ReceiptVerificationDto> {
+    const checked = await this.keys.verify(jws);
+    if (!checked.ok) return failed(checked.reason);
+    const { object } = checked.payload;
+    const kind = object === 'receipt' || object === 'receipt_cancellation' ? object : null;
+    const receipt_id = kind === 'receipt' ? checked.payload.id : checked.payload.receipt;
+    const expectedTyp = kind === 'receipt' ? RECEIPT_TYP : CANCELLATION_TYP;
+    if (kind === null || typeof receipt_id !== 'string' || checked.typ !== expectedTyp)
+      return failed('malformed');
+    const row = await this.repository.findReceipt(receipt_id);
+    const stored = kind === 'receipt' ? row?.jws : row?.cancellation_jws;
+    if (!row || stored !== jws) return failed('unknown_receipt');
+    const answer = {
+      object: 'receipt_verification',
+      receipt: receiptBody(row),
+      cancellation: cancellationOf(row),
+    } as const;
+    if (kind === 'receipt' && row.status === 'cancelled')
+      return { ...answer, valid: false, reason: 'cancelled', kind: 'receipt' };
+    return { ...answer, valid: true, reason: null, kind };
+  }
+
+  async getSeries(principal: Principal, biller_id: string): Promise<ReceiptSeriesDto> {
+    await this.assertBiller(principal, biller_id);
+    return toSeries(biller_id, await this.repository.findSeries(biller_id));
+  }
+
+  async setSeries(biller_id: string, input: SetReceiptSeriesInput): Promise<ReceiptSeriesDto> {
+    await this.assertBiller({ kind: 'admin' }, biller_id);
+    const row = await this.repository.upsertSeries({
+      biller_id,
+      receipt_name: input.receipt_name ?? DEFAULT_SERIES.receipt_name,
+      template_symbol: input.template_symbol,
+      series_symbol: input.series_symbol,
+      collector_address: input.collector_address,
+    });
+    return toSeries(biller_id, row);
+  }
+
+  private async assertBiller(principal: Principal, biller_id: string): Promise<void> {
+    const visible = principal.kind === 'admin' || principal.biller_id === biller_id;
+    if (!visible || !(await this.billers.findBiller(biller_id)))
+      throw new BillerError('biller_not_found', `No such biller: ${biller_id.slice(0, 64)}.`, 'id');
+  }
+}

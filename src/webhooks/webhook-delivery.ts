@@ -1,0 +1,165 @@
+// Delivers events to billers' webhook_url through pg-boss: each attempt POSTs the event's exact JSON
+// signed with the biller's secret; a failure is retried with backoff, and a job whose retries are spent
+// reaches the dead-letter queue, which marks the event dead (kept for a redelivery).
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import type PgBoss from 'pg-boss';
+import { stringifyJson } from '../common/json';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/config.schema';
+import { JobQueue, type Queryable } from '../jobs/job-queue';
+import { HUB_LOGGER } from '../logging/logging.module';
+import type { Logger } from '../logging/logger';
+import { SIGNATURE_HEADER, signWebhook } from './webhook-signature';
+import { type AttemptOutcome, type DeliveryTarget, WebhooksRepository } from './webhooks.repository';
+
+export const DELIVERY_QUEUE = 'webhook-delivery';
+export const DEAD_LETTER_QUEUE = 'webhook-dead-letter';
+/** Concurrent deliveries per hub process: a receiver that hangs until the timeout holds up only one. */
+const DELIVERY_WORKERS = 4;
+/** pg-boss fails a job that stays active this long after the request's own timeout (a crashed worker). */
+const ACTIVE_MARGIN_SECONDS = 30;
+
+/** What a delivery job carries: ids only; the URL and secret are read when it runs. */
+export interface DeliveryJob {
+  event_id: string;
+  /** The job's own id, also kept on the event: a job that finds another id there stands down. */
+  job_id: string;
+}
+
+function unixSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+/** The body every attempt sends, byte for byte the same: `{id, type, created, data}`. */
+export function webhookBody(event: Pick<DeliveryTarget, 'id' | 'type' | 'created_at' | 'data'>): string {
+  return stringifyJson({
+    id: event.id,
+    type: event.type,
+    created: unixSeconds(event.created_at),
+    data: event.data,
+  });
+}
+
+/** A short, secret-free reason: the status, or the network error's code. */
+function failureReason(error: unknown, timeout_ms: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `timeout after ${timeout_ms} ms`;
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'network error';
+}
+
+/** Thrown to make pg-boss retry; its message (stored in the job's output) carries no secret. */
+class DeliveryFailed extends Error {
+  constructor(reason: string) {
+    super(`webhook delivery failed: ${reason}`);
+    this.name = 'DeliveryFailed';
+  }
+}
+
+@Injectable()
+export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly repository: WebhooksRepository,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(HUB_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'webhooks' });
+  }
+
+  /** JobsModule has started pg-boss by now (its module initialises first). */
+  async onModuleInit(): Promise<void> {
+    await this.jobs.createQueue(DEAD_LETTER_QUEUE);
+    await this.jobs.createQueue(DELIVERY_QUEUE, { deadLetter: DEAD_LETTER_QUEUE });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (let i = 0; i < DELIVERY_WORKERS; i++) {
+      await this.jobs.work<DeliveryJob>(DELIVERY_QUEUE, (job) => this.deliver(job));
+    }
+    await this.jobs.work<DeliveryJob>(DEAD_LETTER_QUEUE, (job) => this.deadLetter(job));
+  }
+
+  /** A new job id, for the event row and the job alike. */
+  newJobId(): string {
+    return randomUUID();
+  }
+
+  /** Enqueues the delivery in tx, with the retry settings in force now. */
+  async enqueue(tx: Queryable, event_id: string, job_id: string): Promise<void> {
+    const data: DeliveryJob = { event_id, job_id };
+    await this.jobs.send(tx, DELIVERY_QUEUE, data, {
+      id: job_id,
+      retryLimit: this.config.webhook_retry_limit,
+      retryDelay: this.config.webhook_retry_delay_seconds,
+      retryBackoff: this.config.webhook_retry_backoff,
+      expireInSeconds: Math.ceil(this.config.webhook_timeout_ms / 1000) + ACTIVE_MARGIN_SECONDS,
+      deadLetter: DEAD_LETTER_QUEUE,
+    });
+  }
+
+  /** One attempt. Returns on success or when there is nothing to do; throws to have it retried. */
+  async deliver(job: PgBoss.Job<DeliveryJob>): Promise<void> {
+    const { event_id, job_id } = job.data;
+    const target = await this.repository.deliveryTarget(event_id);
+    // Superseded by a redelivery, or already settled: this job has nothing left to do.
+    if (!target || target.delivery_job_id !== job_id || target.delivery_status !== 'pending') return;
+    if (target.webhook_url === null) {
+      await this.repository.markNoEndpoint(event_id, job_id);
+      return;
+    }
+    const outcome = await this.post(target.webhook_url, webhookBody(target), target.webhook_secret);
+    const attempt = await this.repository.recordAttempt(event_id, job_id, outcome);
+    const context = { event_id, biller_id: target.biller_id, type: target.type, attempt };
+    if (outcome.delivered) {
+      this.logger.info(context, 'webhook delivered');
+      return;
+    }
+    this.logger.warn({ ...context, reason: outcome.error }, 'webhook delivery failed');
+    // A redelivery took over while this attempt ran: its job carries on, this one ends quietly.
+    if (attempt === null) return;
+    throw new DeliveryFailed(outcome.error);
+  }
+
+  /** A delivery job's retries are spent (or it timed out for the last time). */
+  async deadLetter(job: PgBoss.Job<DeliveryJob>): Promise<void> {
+    const { event_id, job_id } = job.data;
+    if (await this.repository.markDead(event_id, job_id)) {
+      this.logger.warn({ event_id }, 'webhook dead-lettered: every retry failed');
+    }
+  }
+
+  /**
+   * POSTs body, signed at send time. 2xx is delivered; anything else (a redirect too: following one
+   * would send the event somewhere the biller never configured) is a failure.
+   */
+  private async post(url: string, body: string, secret: string): Promise<AttemptOutcome> {
+    const timeout_ms = this.config.webhook_timeout_ms;
+    const signature = signWebhook(secret, body, Math.floor(Date.now() / 1000));
+    let status: number;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'payhub-webhooks/1',
+          [SIGNATURE_HEADER]: signature,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeout_ms),
+      });
+      status = response.status;
+      // The answer's body means nothing to the hub; drop it so the connection is freed.
+      await response.body?.cancel().catch(() => undefined);
+    } catch (error) {
+      return { delivered: false, error: failureReason(error, timeout_ms) };
+    }
+    return status >= 200 && status < 300
+      ? { delivered: true }
+      : { delivered: false, error: `HTTP ${status}` };
+  }
+}

@@ -1,0 +1,153 @@
+// The only SQL of the webhooks module: events and their delivery state. Writes that must commit with
+// the caller's work take the caller's transaction (Queryable) explicitly.
+import { Injectable } from '@nestjs/common';
+import type { PageRequest } from '../common/pagination';
+import { Db } from '../database/db';
+import type { Queryable } from '../jobs/job-queue';
+import type { DeliveryStatus, EventType, NewEvent } from './webhook-events';
+
+export interface EventRow {
+  id: string;
+  biller_id: string;
+  type: EventType;
+  data: Record<string, unknown>;
+  created_at: Date;
+  delivery_status: DeliveryStatus;
+  delivery_job_id: string | null;
+  attempts: number;
+  last_error: string | null;
+  last_attempt_at: Date | null;
+  delivered_at: Date | null;
+  dead_at: Date | null;
+}
+
+/** An event with where and how to send it; read by the worker at send time, never logged. */
+export interface DeliveryTarget extends EventRow {
+  webhook_url: string | null;
+  webhook_secret: string;
+}
+
+export interface EventFilter {
+  /** null: every biller's (the admin). */
+  biller_id: string | null;
+  type: EventType | null;
+  delivery_status: DeliveryStatus | null;
+}
+
+export type AttemptOutcome = { delivered: true } | { delivered: false; error: string };
+
+const COLUMNS = `id, biller_id, type, data, created_at, delivery_status, delivery_job_id, attempts,
+  last_error, last_attempt_at, delivered_at, dead_at`;
+const E_COLUMNS = COLUMNS.split(',')
+  .map((column) => `e.${column.trim()}`)
+  .join(', ');
+
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Inserts the event in tx. It is `pending` under job_id when the biller has a webhook_url, and
+   * `no_endpoint` (no job) otherwise; both decided in one statement from the biller's row.
+   */
+  async insertEvent(tx: Queryable, id: string, event: NewEvent, job_id: string): Promise<EventRow> {
+    const inserted = await tx.query(
+      `INSERT INTO events (id, biller_id, type, data, delivery_status, delivery_job_id)
+       SELECT $1, b.id, $3, $4::jsonb,
+              CASE WHEN b.webhook_url IS NULL THEN 'no_endpoint' ELSE 'pending' END,
+              CASE WHEN b.webhook_url IS NULL THEN NULL ELSE $5::uuid END
+         FROM billers b WHERE b.id = $2
+       RETURNING ${COLUMNS}`,
+      [id, event.biller_id, event.type, JSON.stringify(event.data), job_id],
+    );
+    const row = inserted.rows[0] as EventRow | undefined;
+    if (!row) throw new Error(`recordEvent: no biller ${event.biller_id}`);
+    return row;
+  }
+
+  async findEvent(id: string, biller_id: string | null): Promise<EventRow | null> {
+    const found = await this.db.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE id = $1 AND ($2::text IS NULL OR biller_id = $2)`,
+      [id, biller_id],
+    );
+    return found.rows[0] ?? null;
+  }
+
+  /** Newest first; one row more than the page, so the caller knows whether there is more. */
+  async listEvents(filter: EventFilter, page: PageRequest): Promise<EventRow[]> {
+    const found = await this.db.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events
+        WHERE ($1::text IS NULL OR biller_id = $1) AND ($2::text IS NULL OR type = $2)
+          AND ($3::text IS NULL OR delivery_status = $3) AND ($4::text IS NULL OR id < $4)
+        ORDER BY id DESC LIMIT $5`,
+      [filter.biller_id, filter.type, filter.delivery_status, page.starting_after, page.limit + 1],
+    );
+    return found.rows;
+  }
+
+  /**
+   * Hands the event to a new delivery job in tx, whatever its state, if its biller has a webhook_url.
+   * null: no such event for this caller, or no endpoint (findEvent tells which).
+   */
+  async assignJob(
+    tx: Queryable,
+    id: string,
+    biller_id: string | null,
+    job_id: string,
+  ): Promise<EventRow | null> {
+    const updated = await tx.query(
+      `UPDATE events e SET delivery_status = 'pending', delivery_job_id = $3
+         FROM billers b
+        WHERE e.id = $1 AND ($2::text IS NULL OR e.biller_id = $2)
+          AND b.id = e.biller_id AND b.webhook_url IS NOT NULL
+        RETURNING ${E_COLUMNS}`,
+      [id, biller_id, job_id],
+    );
+    return (updated.rows[0] as EventRow | undefined) ?? null;
+  }
+
+  async deliveryTarget(id: string): Promise<DeliveryTarget | null> {
+    const found = await this.db.query<DeliveryTarget>(
+      `SELECT ${E_COLUMNS}, b.webhook_url, b.webhook_secret
+         FROM events e JOIN billers b ON b.id = e.biller_id WHERE e.id = $1`,
+      [id],
+    );
+    return found.rows[0] ?? null;
+  }
+
+  /**
+   * Counts an attempt made by job_id, and marks the event delivered on success. Answers the attempt
+   * number, or null when another job owns the event now (a redelivery superseded this one).
+   */
+  async recordAttempt(id: string, job_id: string, outcome: AttemptOutcome): Promise<number | null> {
+    const updated = await this.db.query<{ attempts: number }>(
+      `UPDATE events SET attempts = attempts + 1, last_attempt_at = clock_timestamp(),
+              last_error = $3,
+              delivery_status = CASE WHEN $4 THEN 'delivered' ELSE delivery_status END,
+              delivered_at = CASE WHEN $4 THEN clock_timestamp() ELSE delivered_at END
+        WHERE id = $1 AND delivery_job_id = $2 AND delivery_status = 'pending'
+        RETURNING attempts`,
+      [id, job_id, outcome.delivered ? null : outcome.error.slice(0, 200), outcome.delivered],
+    );
+    return updated.rows[0]?.attempts ?? null;
+  }
+
+  /** The job's retries are spent: the event is dead until redelivered. false: superseded or settled. */
+  async markDead(id: string, job_id: string): Promise<boolean> {
+    const updated = await this.db.query(
+      `UPDATE events SET delivery_status = 'dead', dead_at = clock_timestamp()
+        WHERE id = $1 AND delivery_job_id = $2 AND delivery_status = 'pending'`,
+      [id, job_id],
+    );
+    return updated.rowCount === 1;
+  }
+
+  /** The biller's webhook_url went away while the job waited. */
+  async markNoEndpoint(id: string, job_id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE events SET delivery_status = 'no_endpoint'
+        WHERE id = $1 AND delivery_job_id = $2 AND delivery_status = 'pending'`,
+      [id, job_id],
+    );
+  }
+}

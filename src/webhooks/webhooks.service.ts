@@ -1,0 +1,105 @@
+// Events: recording one in the caller's transaction (with its delivery job), and the API's reads and
+// redeliveries, each scoped by the caller: a biller reaches only its own events.
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import { isId, newId } from '../common/ids';
+import { type Page, type PageRequest, toPage } from '../common/pagination';
+import { Db } from '../database/db';
+import type { Queryable } from '../jobs/job-queue';
+import type { EventDto } from './dto/event.dto';
+import { WebhookDelivery } from './webhook-delivery';
+import type { NewEvent } from './webhook-events';
+import { type EventFilter, type EventRow, WebhooksRepository } from './webhooks.repository';
+import { WebhookError } from './webhooks.errors';
+
+function unixSeconds(date: Date | null): number | null {
+  return date && Math.floor(date.getTime() / 1000);
+}
+
+export function toEvent(row: EventRow): EventDto {
+  return {
+    id: row.id,
+    object: 'event',
+    type: row.type,
+    created: unixSeconds(row.created_at)!,
+    biller: row.biller_id,
+    data: row.data,
+    delivery: {
+      status: row.delivery_status,
+      attempts: row.attempts,
+      last_error: row.last_error,
+      last_attempt_at: unixSeconds(row.last_attempt_at),
+      delivered_at: unixSeconds(row.delivered_at),
+      dead_at: unixSeconds(row.dead_at),
+    },
+  };
+}
+
+function eventNotFound(id: string): WebhookError {
+  // The id came from the path; cut short in case it is garbage.
+  return new WebhookError('event_not_found', `No such event: ${id.slice(0, 64)}.`, 'id');
+}
+
+function scopeOf(principal: Principal): string | null {
+  return principal.kind === 'admin' ? null : principal.biller_id;
+}
+
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly repository: WebhooksRepository,
+    private readonly delivery: WebhookDelivery,
+    private readonly db: Db,
+  ) {}
+
+  /**
+   * Stores the event and enqueues its delivery, both in tx: a transaction that rolls back leaves
+   * neither, one that commits leaves both. A biller without webhook_url gets the event stored as
+   * `no_endpoint` and no job.
+   */
+  async recordEvent(tx: Queryable, event: NewEvent): Promise<EventDto> {
+    const job_id = this.delivery.newJobId();
+    const row = await this.repository.insertEvent(tx, newId('event'), event, job_id);
+    if (row.delivery_status === 'pending') await this.delivery.enqueue(tx, row.id, job_id);
+    return toEvent(row);
+  }
+
+  async list(
+    principal: Principal,
+    filter: Omit<EventFilter, 'biller_id'>,
+    page: PageRequest,
+  ): Promise<Page<EventDto>> {
+    const rows = await this.repository.listEvents({ ...filter, biller_id: scopeOf(principal) }, page);
+    return toPage(rows, page, toEvent);
+  }
+
+  async get(principal: Principal, id: string): Promise<EventDto> {
+    if (!isId('event', id)) throw eventNotFound(id);
+    const row = await this.repository.findEvent(id, scopeOf(principal));
+    if (!row) throw eventNotFound(id);
+    return toEvent(row);
+  }
+
+  /**
+   * Sends the same event (same id, same body) again under a new job with a fresh retry budget,
+   * whatever its state; an older job still retrying stands down. Runs in the request's transaction
+   * (a savepoint inside the Idempotency-Key one), so the job exists only if the request commits.
+   */
+  async redeliver(principal: Principal, id: string): Promise<EventDto> {
+    if (!isId('event', id)) throw eventNotFound(id);
+    const scope = scopeOf(principal);
+    return this.db.transaction(async (tx) => {
+      const job_id = this.delivery.newJobId();
+      const row = await this.repository.assignJob(tx, id, scope, job_id);
+      if (!row) {
+        if (!(await this.repository.findEvent(id, scope))) throw eventNotFound(id);
+        throw new WebhookError(
+          'webhook_endpoint_missing',
+          'The biller has no webhook_url, so there is nowhere to send the event.',
+        );
+      }
+      await this.delivery.enqueue(tx, row.id, job_id);
+      return toEvent(row);
+    });
+  }
+}
