@@ -27,6 +27,10 @@ export function pendingIdsOutside(
   return named;
 }
 
+/** Relative cost of one inserted transfer and of one updated account row, for balancing lanes. */
+const TRANSFER_WEIGHT = 3;
+const ACCOUNT_WEIGHT = 2;
+
 /** One request's share of a lane: positions (ascending) in that request's inputs. */
 export interface LanePart {
   readonly request: number;
@@ -104,16 +108,24 @@ export function splitIntoLanes(
     }
   }
 
+  // A lane's cost is about its inserted transfers plus its updated account rows (docs/adr/0002 measured
+  // ~26 us and ~17 us each): weigh components 3 : 2 so the lane with the hot account, whose transfers
+  // share one account row, is not the one left with the most rows to update.
   const sizes = new Map<number, number>();
   for (let i = 0; i < units; i++) {
     const root = find(parent, i);
-    sizes.set(root, (sizes.get(root) ?? 0) + 1);
+    sizes.set(root, (sizes.get(root) ?? 0) + TRANSFER_WEIGHT);
+  }
+  for (const [key, first] of owner) {
+    if (!key.startsWith('a')) continue;
+    const root = find(parent, first);
+    sizes.set(root, sizes.get(root)! + ACCOUNT_WEIGHT);
   }
   if (sizes.size === 1) return everything();
   const laneCount = Math.min(lanes_max, sizes.size);
   const load = new Array<number>(laneCount).fill(0);
   const laneOf = new Map<number, number>();
-  // Largest component first, each to the least loaded lane: lanes come out about equal.
+  // Heaviest component first, each to the least loaded lane: lanes come out about equal.
   for (const [root, size] of [...sizes].sort((a, b) => b[1] - a[1])) {
     let best = 0;
     for (let lane = 1; lane < laneCount; lane++) if (load[lane]! < load[best]!) best = lane;
