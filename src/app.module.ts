@@ -10,12 +10,14 @@ import { ConfigModule } from './config/config.module';
 import type { HubConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
 import type { HubDatabaseConnection } from './database/hub-database';
+import { GatewaysModule } from './gateways/gateways.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LoggingModule } from './logging/logging.module';
 import type { Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
+import { PaymentIntentsModule } from './payment-intents/payment-intents.module';
 import { ReceiptsModule } from './receipts/receipts.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -41,6 +43,8 @@ export class AppModule {
         IdempotencyModule,
         BillersModule,
         BillsModule,
+        GatewaysModule,
+        PaymentIntentsModule,
         ReceiptsModule,
         WebhooksModule,
       ],

@@ -26,7 +26,7 @@ import { type ParkingTariff, parseParkingTariff } from './parking-tariff';
  * A stored amount (bigint, or its decimal string in jsonb) as the JSON integer a client reads. Every
  * amount is capped far below 2^53 on the way in, so one that is not a safe integer is a bug.
  */
-function dong(value: unknown): number {
+export function dong(value: unknown): number {
   const amount = typeof value === 'bigint' ? value : BigInt(String(value));
   if (amount < 0n || amount > BigInt(Number.MAX_SAFE_INTEGER))
     throw new RangeError('stored amount out of range');

@@ -4,6 +4,26 @@ import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, configurationMarkdownTable, parseConfig, type Environment } from './config.schema';
 
+/** Every gateway configured, with production-shaped values. */
+const GATEWAY_ENV: Environment = {
+  VNPAY_TMN_CODE: 'PAYHUB01',
+  VNPAY_HASH_SECRET: 'vnpay-hash-secret-x1',
+  VNPAY_PAY_URL: 'https://pay.vnpay.vn/vpcpay.html',
+  VNPAY_API_URL: 'https://merchant.vnpay.vn/merchant_webapi/api/transaction',
+  MOMO_PARTNER_CODE: 'MOMOPAYHUB',
+  MOMO_ACCESS_KEY: 'momo-access-key-x2',
+  MOMO_SECRET_KEY: 'momo-secret-key-x3',
+  MOMO_ENDPOINT: 'https://payment.momo.vn/v2/gateway/api/',
+  ZALOPAY_APP_ID: '2553',
+  ZALOPAY_KEY1: 'zalopay-key1-x4',
+  ZALOPAY_KEY2: 'zalopay-key2-x5',
+  ZALOPAY_ENDPOINT: 'https://openapi.zalopay.vn/v2',
+  VIETQR_BIN: '970436',
+  VIETQR_ACCOUNT_NO: '0011001234567',
+  VIETQR_ACCOUNT_NAME: 'Sở Tài chính',
+  BANK_NOTIFY_SECRET: 'bank-notify-secret-x6',
+};
+
 function problems(env: Environment): string[] {
   try {
     parseConfig(env, '/srv/payhub');
@@ -32,6 +52,7 @@ describe('configuration schema', () => {
       webhook_retry_limit: 10,
       webhook_retry_delay_seconds: 90,
       webhook_retry_backoff: true,
+      gateways: { vnpay: null, momo: null, zalopay: null, vietqr: null },
     });
   });
 
@@ -53,6 +74,7 @@ describe('configuration schema', () => {
         WEBHOOK_RETRY_LIMIT: '0',
         WEBHOOK_RETRY_DELAY_SECONDS: '5',
         WEBHOOK_RETRY_BACKOFF: 'false',
+        ...GATEWAY_ENV,
       },
       '/srv/payhub',
     );
@@ -72,7 +94,88 @@ describe('configuration schema', () => {
       webhook_retry_limit: 0,
       webhook_retry_delay_seconds: 5,
       webhook_retry_backoff: false,
+      gateways: {
+        vnpay: {
+          tmn_code: 'PAYHUB01',
+          hash_secret: 'vnpay-hash-secret-x1',
+          pay_url: 'https://pay.vnpay.vn/vpcpay.html',
+          api_url: 'https://merchant.vnpay.vn/merchant_webapi/api/transaction',
+        },
+        momo: {
+          partner_code: 'MOMOPAYHUB',
+          access_key: 'momo-access-key-x2',
+          secret_key: 'momo-secret-key-x3',
+          endpoint: 'https://payment.momo.vn/v2/gateway/api',
+        },
+        zalopay: {
+          app_id: 2553,
+          key1: 'zalopay-key1-x4',
+          key2: 'zalopay-key2-x5',
+          endpoint: 'https://openapi.zalopay.vn/v2',
+        },
+        vietqr: {
+          bin: '970436',
+          account_no: '0011001234567',
+          account_name: 'Sở Tài chính',
+          notify_secret: 'bank-notify-secret-x6',
+        },
+      },
     });
+  });
+
+  it('configures a gateway all or nothing, naming each missing variable', () => {
+    assert.deepEqual(problems({ VNPAY_TMN_CODE: 'PAYHUB01', VNPAY_HASH_SECRET: 'x' }), [
+      'VNPAY_PAY_URL',
+      'VNPAY_API_URL',
+    ]);
+    assert.deepEqual(problems({ BANK_NOTIFY_SECRET: 'x' }), [
+      'VIETQR_BIN',
+      'VIETQR_ACCOUNT_NO',
+      'VIETQR_ACCOUNT_NAME',
+    ]);
+    assert.deepEqual(problems({ ...GATEWAY_ENV, MOMO_ACCESS_KEY: '' }), ['MOMO_ACCESS_KEY']);
+    // One gateway set and the others left to their simulators is the normal partial roll-out.
+    const only = parseConfig({
+      ZALOPAY_APP_ID: '1',
+      ZALOPAY_KEY1: 'a',
+      ZALOPAY_KEY2: 'b',
+      ZALOPAY_ENDPOINT: 'http://zp.local/v2/',
+    });
+    assert.deepEqual(only.gateways.zalopay, {
+      app_id: 1,
+      key1: 'a',
+      key2: 'b',
+      endpoint: 'http://zp.local/v2',
+    });
+    assert.equal(only.gateways.vnpay, null);
+  });
+
+  it('names the gateway variable for each bad value and never echoes a gateway secret', () => {
+    const cases: [Environment, string][] = [
+      [{ VNPAY_TMN_CODE: 'PAYHUB1' }, 'VNPAY_TMN_CODE'],
+      [{ VNPAY_PAY_URL: 'ftp://pay.vnpay.vn' }, 'VNPAY_PAY_URL'],
+      [{ MOMO_ENDPOINT: 'momo' }, 'MOMO_ENDPOINT'],
+      [{ ZALOPAY_APP_ID: '0' }, 'ZALOPAY_APP_ID'],
+      [{ VIETQR_BIN: '97043' }, 'VIETQR_BIN'],
+      [{ VIETQR_ACCOUNT_NO: '001-100' }, 'VIETQR_ACCOUNT_NO'],
+      [{ VIETQR_ACCOUNT_NAME: 'Sở Tài chính tỉnh Bình Dương mới' }, 'VIETQR_ACCOUNT_NAME'],
+    ];
+    for (const [env, variable] of cases)
+      assert.deepEqual(problems({ ...GATEWAY_ENV, ...env }), [variable], JSON.stringify(env));
+    const secrets = [
+      'VNPAY_HASH_SECRET',
+      'MOMO_ACCESS_KEY',
+      'MOMO_SECRET_KEY',
+      'ZALOPAY_KEY1',
+      'ZALOPAY_KEY2',
+    ];
+    for (const name of [...secrets, 'BANK_NOTIFY_SECRET']) {
+      assert.throws(
+        () => parseConfig({ [name]: 'hunter4-secret' }),
+        (error: Error) => error instanceof ConfigError && !error.message.includes('hunter4'),
+        name,
+      );
+    }
   });
 
   it('derives the default public URL from PORT and resolves HUB_DATA_DIR against the working directory', () => {

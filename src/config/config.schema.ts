@@ -1,6 +1,7 @@
 // The hub's one configuration schema: every environment variable, its default and its rule, in one
 // table that start-up validates, the CLI shares and docs/configuration.md is generated from.
 import { resolve } from 'node:path';
+import { stripDiacritics } from '../../adapters/vietqr/vietqr.payload';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -31,6 +32,18 @@ export interface HubConfig {
   webhook_retry_delay_seconds: number;
   /** true: the delay doubles each retry (with pg-boss's jitter of up to 2x). */
   webhook_retry_backoff: boolean;
+  /** Each gateway's credentials; null: the hub runs that gateway's simulator (src/gateways/). */
+  gateways: GatewaysConfig;
+}
+
+/** A gateway is configured whole or not at all; the secrets here never reach a log or an error. */
+export interface GatewaysConfig {
+  vnpay: { tmn_code: string; hash_secret: string; pay_url: string; api_url: string } | null;
+  /** endpoint: MoMo's API base URL (…/v2/gateway/api). */
+  momo: { partner_code: string; access_key: string; secret_key: string; endpoint: string } | null;
+  /** endpoint: ZaloPay's API base URL (…/v2). */
+  zalopay: { app_id: number; key1: string; key2: string; endpoint: string } | null;
+  vietqr: { bin: string; account_no: string; account_name: string; notify_secret: string } | null;
 }
 
 export interface ConfigProblem {
@@ -99,7 +112,8 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   {
     name: 'HUB_PUBLIC_URL',
     default_text: 'http://127.0.0.1:PORT',
-    description: 'Base URL clients reach the hub at (an http or https URL); shown in the OpenAPI document.',
+    description:
+      'Base URL clients and gateways reach the hub at (an http or https URL): the OpenAPI document, the default return URL of checkouts and each gateway’s callback URL are built from it.',
     secret: false,
   },
   {
@@ -159,6 +173,97 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     default_text: 'true',
     description: '`true`: each retry waits about twice as long as the one before; `false`: a fixed delay.',
     secret: false,
+  },
+  {
+    name: 'VNPAY_TMN_CODE',
+    default_text: null,
+    description:
+      'VNPay terminal code (8 letters or digits). The four `VNPAY_*` variables are set together or not at all; unset: the hub runs its VNPay simulator on loopback.',
+    secret: false,
+  },
+  {
+    name: 'VNPAY_HASH_SECRET',
+    default_text: null,
+    description: 'VNPay hash secret (HMAC-SHA512 key).',
+    secret: true,
+  },
+  {
+    name: 'VNPAY_PAY_URL',
+    default_text: null,
+    description: 'VNPay pay page URL (`https://pay.vnpay.vn/vpcpay.html` in production).',
+    secret: false,
+  },
+  {
+    name: 'VNPAY_API_URL',
+    default_text: null,
+    description: 'VNPay transaction API URL (querydr, refund).',
+    secret: false,
+  },
+  {
+    name: 'MOMO_PARTNER_CODE',
+    default_text: null,
+    description:
+      'MoMo partner code. The four `MOMO_*` variables are set together or not at all; unset: the hub runs its MoMo simulator.',
+    secret: false,
+  },
+  { name: 'MOMO_ACCESS_KEY', default_text: null, description: 'MoMo access key.', secret: true },
+  {
+    name: 'MOMO_SECRET_KEY',
+    default_text: null,
+    description: 'MoMo secret key (HMAC-SHA256).',
+    secret: true,
+  },
+  {
+    name: 'MOMO_ENDPOINT',
+    default_text: null,
+    description: 'MoMo API base URL (`https://payment.momo.vn/v2/gateway/api` in production).',
+    secret: false,
+  },
+  {
+    name: 'ZALOPAY_APP_ID',
+    default_text: null,
+    description:
+      'ZaloPay app id (a positive integer). The four `ZALOPAY_*` variables are set together or not at all; unset: the hub runs its ZaloPay simulator.',
+    secret: false,
+  },
+  { name: 'ZALOPAY_KEY1', default_text: null, description: 'ZaloPay key1 (signs requests).', secret: true },
+  {
+    name: 'ZALOPAY_KEY2',
+    default_text: null,
+    description: 'ZaloPay key2 (verifies callbacks).',
+    secret: true,
+  },
+  {
+    name: 'ZALOPAY_ENDPOINT',
+    default_text: null,
+    description: 'ZaloPay API base URL (`https://openapi.zalopay.vn/v2` in production).',
+    secret: false,
+  },
+  {
+    name: 'VIETQR_BIN',
+    default_text: null,
+    description:
+      'BIN of the bank holding the collection account (6 digits). `VIETQR_*` and `BANK_NOTIFY_SECRET` are set together or not at all; unset: the hub runs its bank simulator.',
+    secret: false,
+  },
+  {
+    name: 'VIETQR_ACCOUNT_NO',
+    default_text: null,
+    description: 'The collection account number (1 to 19 letters and digits).',
+    secret: false,
+  },
+  {
+    name: 'VIETQR_ACCOUNT_NAME',
+    default_text: null,
+    description:
+      'The account holder shown in the QR code (at most 25 characters once diacritics are stripped).',
+    secret: false,
+  },
+  {
+    name: 'BANK_NOTIFY_SECRET',
+    default_text: null,
+    description: 'Secret the bank signs its transfer notifications with.',
+    secret: true,
   },
 ];
 
@@ -244,6 +349,8 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
     fail('WEBHOOK_RETRY_BACKOFF', 'must be true or false', webhookRetryBackoff);
   }
 
+  const gateways = parseGateways(read, fail, (variable, message) => problems.push({ variable, message }));
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -261,7 +368,133 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
     webhook_retry_limit: webhookRetryLimit,
     webhook_retry_delay_seconds: webhookRetryDelaySeconds,
     webhook_retry_backoff: webhookRetryBackoff !== 'false',
+    gateways,
   };
+}
+
+type Read = (name: string) => string | null;
+type Fail = (name: string, rule: string, value: string) => void;
+
+/**
+ * The gateways' variables. A gateway is configured whole or not at all: a partial set is more likely a
+ * forgotten variable than a wish to half-use the simulator, so it names each missing variable.
+ */
+function parseGateways(read: Read, fail: Fail, missing: (variable: string, message: string) => void) {
+  const group = <const Names extends readonly string[]>(
+    names: Names,
+  ): Record<Names[number], string> | null => {
+    const values = names.map((name) => [name, read(name)] as const);
+    const set = values.filter(([, value]) => value !== null).map(([name]) => name);
+    if (set.length === 0) return null;
+    const absent = values.filter(([, value]) => value === null).map(([name]) => name);
+    for (const name of absent)
+      missing(name, `must be set too, since ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set`);
+    return absent.length > 0 ? null : (Object.fromEntries(values) as Record<Names[number], string>);
+  };
+  const check = (name: string, value: string, ok: boolean, rule: string) => {
+    if (!ok) fail(name, rule, value);
+    return ok;
+  };
+  const isHttpUrl = (value: string) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  };
+  const httpUrl = (name: string, value: string) =>
+    check(name, value, isHttpUrl(value), 'must be an http:// or https:// URL');
+
+  const gateways: GatewaysConfig = { vnpay: null, momo: null, zalopay: null, vietqr: null };
+  const vnpay = group(['VNPAY_TMN_CODE', 'VNPAY_HASH_SECRET', 'VNPAY_PAY_URL', 'VNPAY_API_URL']);
+  if (
+    vnpay &&
+    [
+      check(
+        'VNPAY_TMN_CODE',
+        vnpay.VNPAY_TMN_CODE,
+        /^[A-Za-z0-9]{8}$/.test(vnpay.VNPAY_TMN_CODE),
+        'must be 8 letters or digits',
+      ),
+      httpUrl('VNPAY_PAY_URL', vnpay.VNPAY_PAY_URL),
+      httpUrl('VNPAY_API_URL', vnpay.VNPAY_API_URL),
+    ].every(Boolean)
+  ) {
+    gateways.vnpay = {
+      tmn_code: vnpay.VNPAY_TMN_CODE,
+      hash_secret: vnpay.VNPAY_HASH_SECRET,
+      pay_url: vnpay.VNPAY_PAY_URL,
+      api_url: vnpay.VNPAY_API_URL,
+    };
+  }
+  const momo = group(['MOMO_PARTNER_CODE', 'MOMO_ACCESS_KEY', 'MOMO_SECRET_KEY', 'MOMO_ENDPOINT']);
+  if (
+    momo &&
+    [
+      check(
+        'MOMO_PARTNER_CODE',
+        momo.MOMO_PARTNER_CODE,
+        /^[A-Za-z0-9]{1,50}$/.test(momo.MOMO_PARTNER_CODE),
+        'must be 1 to 50 letters or digits',
+      ),
+      httpUrl('MOMO_ENDPOINT', momo.MOMO_ENDPOINT),
+    ].every(Boolean)
+  ) {
+    gateways.momo = {
+      partner_code: momo.MOMO_PARTNER_CODE,
+      access_key: momo.MOMO_ACCESS_KEY,
+      secret_key: momo.MOMO_SECRET_KEY,
+      endpoint: momo.MOMO_ENDPOINT.replace(/\/+$/, ''),
+    };
+  }
+  const zalopay = group(['ZALOPAY_APP_ID', 'ZALOPAY_KEY1', 'ZALOPAY_KEY2', 'ZALOPAY_ENDPOINT']);
+  if (
+    zalopay &&
+    [
+      check(
+        'ZALOPAY_APP_ID',
+        zalopay.ZALOPAY_APP_ID,
+        /^[1-9]\d{0,11}$/.test(zalopay.ZALOPAY_APP_ID),
+        'must be a positive integer',
+      ),
+      httpUrl('ZALOPAY_ENDPOINT', zalopay.ZALOPAY_ENDPOINT),
+    ].every(Boolean)
+  ) {
+    gateways.zalopay = {
+      app_id: Number(zalopay.ZALOPAY_APP_ID),
+      key1: zalopay.ZALOPAY_KEY1,
+      key2: zalopay.ZALOPAY_KEY2,
+      endpoint: zalopay.ZALOPAY_ENDPOINT.replace(/\/+$/, ''),
+    };
+  }
+  const vietqr = group(['VIETQR_BIN', 'VIETQR_ACCOUNT_NO', 'VIETQR_ACCOUNT_NAME', 'BANK_NOTIFY_SECRET']);
+  if (
+    vietqr &&
+    [
+      check('VIETQR_BIN', vietqr.VIETQR_BIN, /^\d{6}$/.test(vietqr.VIETQR_BIN), 'must be 6 digits'),
+      check(
+        'VIETQR_ACCOUNT_NO',
+        vietqr.VIETQR_ACCOUNT_NO,
+        /^[A-Za-z0-9]{1,19}$/.test(vietqr.VIETQR_ACCOUNT_NO),
+        'must be 1 to 19 letters or digits',
+      ),
+      check(
+        'VIETQR_ACCOUNT_NAME',
+        vietqr.VIETQR_ACCOUNT_NAME,
+        /^[\x20-\x7e]{1,25}$/.test(stripDiacritics(vietqr.VIETQR_ACCOUNT_NAME)),
+        'must be at most 25 printable characters once diacritics are stripped',
+      ),
+    ].every(Boolean)
+  ) {
+    gateways.vietqr = {
+      bin: vietqr.VIETQR_BIN,
+      account_no: vietqr.VIETQR_ACCOUNT_NO,
+      account_name: vietqr.VIETQR_ACCOUNT_NAME,
+      notify_secret: vietqr.BANK_NOTIFY_SECRET,
+    };
+  }
+  return gateways;
 }
 
 /** The table docs/configuration.md carries; a test keeps the two identical. */

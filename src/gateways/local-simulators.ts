@@ -89,48 +89,69 @@ export interface LocalSimulatorOptions {
   readonly retry_intervals_ms?: readonly number[];
 }
 
-export async function startLocalSimulators(options: LocalSimulatorOptions): Promise<LocalSimulators> {
+/** The simulators of some gateways only: those a hub runs for the gateways it has no credentials for. */
+export type SomeSimulators = Partial<Omit<LocalSimulators, 'close'>> & { close(): Promise<void> };
+
+/** Each gateway's port offset from port_base: VNPay, MoMo, ZaloPay, bank, as `npm run sim` prints them. */
+const SIMULATED = ['vnpay', 'momo', 'zalopay', 'vietqr'] as const;
+export type SimulatedGateway = (typeof SIMULATED)[number];
+
+/** Starts the simulators of `gateways` (all four when omitted); those already started stop on a failure. */
+export async function startSimulators(
+  options: LocalSimulatorOptions,
+  gateways: readonly SimulatedGateway[] = SIMULATED,
+): Promise<SomeSimulators> {
   const { keys, hub_url } = options;
   const base = options.port_base ?? 0;
-  const port = (offset: number) => (base === 0 ? 0 : base + offset);
+  const port = (gateway: SimulatedGateway) => (base === 0 ? 0 : base + SIMULATED.indexOf(gateway));
   const hub = hub_url.replace(/\/+$/, '');
   const retry = options.retry_intervals_ms ? { retry_intervals_ms: options.retry_intervals_ms } : {};
+  const start = {
+    vnpay: () =>
+      VnpaySimulator.start({
+        ...keys.vnpay,
+        ipn_url: `${hub}${CALLBACK_PATHS.vnpay}`,
+        port: port('vnpay'),
+        ...retry,
+      }),
+    // MoMo takes the IPN URL with each order (ipnUrl), not from its configuration.
+    momo: () => MomoSimulator.start({ ...keys.momo, port: port('momo'), ...retry }),
+    zalopay: () =>
+      ZalopaySimulator.start({
+        ...keys.zalopay,
+        callback_url: `${hub}${CALLBACK_PATHS.zalopay}`,
+        port: port('zalopay'),
+        ...retry,
+      }),
+    vietqr: () =>
+      VietQrBankSimulator.start({
+        ...keys.vietqr,
+        notify_url: `${hub}${CALLBACK_PATHS.bank_transfer}`,
+        port: port('vietqr'),
+        ...retry,
+      }),
+  };
   const started: Array<{ close(): Promise<void> | void }> = [];
-  try {
-    const vnpay = await VnpaySimulator.start({
-      ...keys.vnpay,
-      ipn_url: `${hub}${CALLBACK_PATHS.vnpay}`,
-      port: port(0),
-      ...retry,
-    });
-    started.push(vnpay);
-    const momo = await MomoSimulator.start({ ...keys.momo, port: port(1), ...retry });
-    started.push(momo);
-    const zalopay = await ZalopaySimulator.start({
-      ...keys.zalopay,
-      callback_url: `${hub}${CALLBACK_PATHS.zalopay}`,
-      port: port(2),
-      ...retry,
-    });
-    started.push(zalopay);
-    const vietqr = await VietQrBankSimulator.start({
-      ...keys.vietqr,
-      notify_url: `${hub}${CALLBACK_PATHS.bank_transfer}`,
-      port: port(3),
-      ...retry,
-    });
-    started.push(vietqr);
-    return {
-      vnpay,
-      momo,
-      zalopay,
-      vietqr,
-      close: async () => {
-        await Promise.all(started.map((sim) => sim.close()));
-      },
-    };
-  } catch (error) {
+  const close = async () => {
     await Promise.all(started.map((sim) => sim.close()));
+  };
+  const sims: Partial<Omit<LocalSimulators, 'close'>> = {};
+  try {
+    for (const gateway of SIMULATED.filter((g) => gateways.includes(g))) {
+      const sim = await start[gateway]();
+      started.push(sim);
+      (sims as Record<SimulatedGateway, unknown>)[gateway] = sim;
+    }
+  } catch (error) {
+    await close();
     throw error;
   }
+  return { ...sims, close };
+}
+
+export async function startLocalSimulators(options: LocalSimulatorOptions): Promise<LocalSimulators> {
+  const sims = await startSimulators(options);
+  const { vnpay, momo, zalopay, vietqr } = sims;
+  if (!vnpay || !momo || !zalopay || !vietqr) throw new Error('a simulator did not start');
+  return { vnpay, momo, zalopay, vietqr, close: sims.close };
 }

@@ -21,6 +21,15 @@ export const REDACTED_PATHS = [
   'config.database_url',
   'config.receipt_key_encryption_key',
   'receipt_key_encryption_key',
+  // Gateway credentials (config.gateways, an adapter's config), should one ever be logged whole.
+  'config.gateways',
+  'gateways',
+  '*.hash_secret',
+  '*.access_key',
+  '*.secret_key',
+  '*.key1',
+  '*.key2',
+  '*.notify_secret',
   // Billers' secrets, should an object that carries one ever be logged whole.
   'api_key',
   'webhook_secret',

@@ -1,0 +1,231 @@
+// Payment intents: one attempt to pay a bill through one gateway. The attempt is recorded first, the
+// gateway is asked for the payer's next action outside any transaction of our own, and the answer is
+// stored after (docs/adr/0005): a slow gateway never holds a transaction this module opened.
+import { Inject, Injectable } from '@nestjs/common';
+import type { CreatePaymentResult, NextAction, PaymentMethod } from '../../adapters/contract';
+import { renderVietQrPng } from '../../adapters/vietqr/vietqr.image';
+import { generateVietQrReference } from '../../adapters/vietqr/vietqr.matcher';
+import type { Principal } from '../auth/principal';
+import { BillError } from '../bills/bills.errors';
+import { type BillRow, BillsRepository } from '../bills/bills.repository';
+import { dong } from '../bills/bills.service';
+import { isId, newId } from '../common/ids';
+import { type Page, type PageRequest, toPage } from '../common/pagination';
+import { objectBody, optionalHttpUrl, requiredEnum, requiredString } from '../common/validation';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/config.schema';
+import { GatewaysService } from '../gateways/gateways.service';
+import type { PaymentIntentDto } from './dto/payment-intent.dto';
+import { PaymentIntentError } from './payment-intents.errors';
+import {
+  PAYMENT_INTENT_METHODS,
+  type PaymentIntentFilters,
+  type PaymentIntentMethod,
+  type PaymentIntentRow,
+  PaymentIntentsRepository,
+  type StoredNextAction,
+} from './payment-intents.repository';
+
+/** How the payer pays at each gateway: its own page's choice, the wallets, a bank transfer. */
+const PAYMENT_METHODS: Record<PaymentIntentMethod, PaymentMethod> = {
+  vnpay: 'gateway_choice',
+  momo: 'wallet',
+  zalopay: 'wallet',
+  vietqr: 'bank_transfer',
+};
+
+/** The usual window of VNPay's and ZaloPay's pages; never past the bill's own expiry. */
+const INTENT_TTL_MS = 15 * 60 * 1000;
+/** A reference collision takes 60 random bits twice; a third one in a row is a bug, not bad luck. */
+const REFERENCE_ATTEMPTS_MAX = 3;
+export const CHECKOUT_RETURN_PATH = '/v1/checkout/return';
+
+/** An order field as the request parameter it came from: the amount and expiry are the bill's. */
+const ORDER_PARAMS: Record<string, string> = {
+  amount: 'bill_id',
+  expires_at: 'bill_id',
+  description: 'bill_id',
+  method: 'method',
+  return_url: 'return_url',
+};
+
+function unixSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+/** The routes admit billers only, so a principal here is always one. */
+function billerIdOf(principal: Principal): string {
+  if (principal.kind !== 'biller') throw new Error('payment intent routes are for billers only');
+  return principal.biller_id;
+}
+
+/** What the payer owes on the bill: a final hospital bill's share less its deposits, else its amount. */
+function amountDue(bill: BillRow): bigint {
+  if (bill.kind === 'hospital' && bill.stage === 'final') return BigInt(String(bill.details.amount_due));
+  return bill.amount;
+}
+
+function notFound(id: string): PaymentIntentError {
+  // The id came from the path: cut short in case it is garbage.
+  return new PaymentIntentError(
+    'payment_intent_not_found',
+    `No such payment intent: ${id.slice(0, 64)}.`,
+    'id',
+  );
+}
+
+function storedAction(action: NextAction): StoredNextAction {
+  return action.type === 'vietqr'
+    ? { type: 'vietqr', payload: action.payload }
+    : { type: action.type, url: action.url };
+}
+
+@Injectable()
+export class PaymentIntentsService {
+  constructor(
+    private readonly repository: PaymentIntentsRepository,
+    private readonly bills: BillsRepository,
+    private readonly gateways: GatewaysService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  toDto(row: PaymentIntentRow): PaymentIntentDto {
+    const action = row.status === 'requires_action' ? row.next_action : null;
+    return {
+      id: row.id,
+      object: 'payment_intent',
+      biller: row.biller_id,
+      bill: row.bill_id,
+      method: row.method,
+      status: row.status,
+      amount: dong(row.amount),
+      currency: row.currency,
+      reference: row.reference,
+      next_action:
+        action?.type === 'vietqr'
+          ? { ...action, png_url: `${this.config.public_url}/v1/payment_intents/${row.id}/qr.png` }
+          : action,
+      return_url: row.return_url,
+      failure_code: row.failure_code,
+      receipt: row.receipt_id,
+      created: unixSeconds(row.created_at),
+      expires_at: unixSeconds(row.expires_at),
+    };
+  }
+
+  async create(
+    principal: Principal,
+    body: unknown,
+    payer_ip: string,
+    now = new Date(),
+  ): Promise<PaymentIntentDto> {
+    const biller_id = billerIdOf(principal);
+    const fields = objectBody(body, ['bill_id', 'method', 'return_url']);
+    const bill_id = requiredString(fields, 'bill_id', { max_length: 64 });
+    const method = requiredEnum(fields, 'method', PAYMENT_INTENT_METHODS);
+    const return_url =
+      optionalHttpUrl(fields, 'return_url') ?? `${this.config.public_url}${CHECKOUT_RETURN_PATH}`;
+    const bill = isId('bill', bill_id) ? await this.bills.findBill(biller_id, bill_id) : null;
+    if (!bill) throw new BillError('bill_not_found', `No such bill: ${bill_id}.`, 'bill_id');
+    if (bill.status !== 'open')
+      throw new BillError(
+        'bill_not_open',
+        `The bill is ${bill.status}; only an open bill can be paid.`,
+        'bill_id',
+      );
+    const amount = amountDue(bill);
+    if (amount <= 0n)
+      throw new PaymentIntentError('payment_intent_nothing_due', 'The bill’s deposits cover it.', 'bill_id');
+    const expires_at = new Date(
+      Math.min(now.getTime() + INTENT_TTL_MS, bill.expires_at?.getTime() ?? Number.POSITIVE_INFINITY),
+    );
+
+    const intent = await this.record({
+      id: newId('payment_intent'),
+      biller_id,
+      bill_id: bill.id,
+      method,
+      amount,
+      return_url,
+      expires_at,
+    });
+    const result = await this.gateways.adapter(method).createPayment({
+      merchant_ref: intent.reference,
+      amount,
+      currency: 'VND',
+      description: `Thanh toan ${bill.reference}`,
+      method: PAYMENT_METHODS[method],
+      return_url,
+      payer_ip,
+      locale: 'vi',
+      created_at: now,
+      expires_at,
+    });
+    return this.toDto(await this.settle(intent, result));
+  }
+
+  /** Inserts the attempt under a fresh reference, drawing again on the rare collision. */
+  private async record(intent: Omit<Parameters<PaymentIntentsRepository['insert']>[0], 'reference'>) {
+    for (let attempt = 0; attempt < REFERENCE_ATTEMPTS_MAX; attempt++) {
+      const inserted = await this.repository.insert({ ...intent, reference: generateVietQrReference() });
+      if (inserted) return inserted;
+    }
+    throw new Error(`${REFERENCE_ATTEMPTS_MAX} payment references in a row were taken`);
+  }
+
+  /** Stores the gateway's answer: the next action, or the refusal (nothing kept) or decline (failed). */
+  private async settle(intent: PaymentIntentRow, result: CreatePaymentResult): Promise<PaymentIntentRow> {
+    if (result.ok) return this.repository.setNextAction(intent.id, storedAction(result.action));
+    if ('rejection' in result) {
+      await this.repository.delete(intent.id);
+      const { code, param, message } = result.rejection;
+      throw new PaymentIntentError(`payment_intent_${code}`, message, ORDER_PARAMS[param] ?? null);
+    }
+    await this.repository.markFailed(intent.id, result.declined.code);
+    // The gateway's message is its own text about our order: kept out of the answer, which says what to do.
+    throw result.declined.retryable
+      ? new PaymentIntentError(
+          'gateway_unavailable',
+          `${intent.method} could not take the payment now; try again.`,
+        )
+      : new PaymentIntentError(
+          'gateway_declined',
+          `${intent.method} refused the payment (${result.declined.code}).`,
+        );
+  }
+
+  async get(principal: Principal, id: string): Promise<PaymentIntentDto> {
+    const row = await this.repository.find(billerIdOf(principal), id);
+    if (!row) throw notFound(id);
+    return this.toDto(row);
+  }
+
+  async list(
+    principal: Principal,
+    filters: PaymentIntentFilters,
+    page: PageRequest,
+  ): Promise<Page<PaymentIntentDto>> {
+    const rows = await this.repository.list(billerIdOf(principal), filters, page);
+    return toPage(rows, page, (row) => this.toDto(row));
+  }
+
+  async cancel(principal: Principal, id: string): Promise<PaymentIntentDto> {
+    const biller_id = billerIdOf(principal);
+    const canceled = await this.repository.cancel(biller_id, id);
+    if (canceled) return this.toDto(canceled);
+    const row = await this.repository.find(biller_id, id);
+    if (!row) throw notFound(id);
+    throw new PaymentIntentError(
+      'payment_intent_not_cancelable',
+      `The payment intent is ${row.status}; only one that requires action can be canceled.`,
+      'id',
+    );
+  }
+
+  /** The VietQR of an intent the payer can still pay, as a PNG; anything else is not found. */
+  async qrPng(id: string): Promise<Buffer> {
+    const row = isId('payment_intent', id) ? await this.repository.findForPayer(id) : null;
+    if (row?.status !== 'requires_action' || row.next_action?.type !== 'vietqr') throw notFound(id);
+    return renderVietQrPng(row.next_action.payload);
+  }
+}
