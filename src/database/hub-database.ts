@@ -2,7 +2,7 @@
 // HUB_DATA_DIR (so `npm start` needs nothing installed), migrated at start-up, and closed in order.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { HubConfig } from '../config/config.schema';
 import type { Logger } from '../logging/logger';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
@@ -118,6 +118,14 @@ async function stopEmbedded(server: RunningPostgres, clusterDir: string): Promis
   }
 }
 
+/** How long closing waits for the pool's sessions to be gone before stopping the embedded Postgres. */
+const SESSIONS_CLOSED_WAIT_MS = 5_000;
+
+async function sessionsClosed(live: ReadonlySet<PoolClient>, wait_ms: number): Promise<void> {
+  const deadline = Date.now() + wait_ms;
+  while (live.size > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 5));
+}
+
 export async function openHubDatabase(
   config: HubConfig,
   logger: Logger,
@@ -151,6 +159,13 @@ export async function openHubDatabase(
     // An idle connection that dies (a Postgres restart) is reported here; unhandled, it would end the
     // process. The pool replaces the connection on next use.
     opened.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+    // pool.end() resolves once its clients are told to end, not once their sockets have closed: the
+    // embedded Postgres must not be stopped under a session still closing (it would cut it, loudly).
+    const live = new Set<PoolClient>();
+    opened.on('connect', (client) => {
+      live.add(client);
+      client.once('end', () => live.delete(client));
+    });
     let migrations: MigrationReport | null = null;
     if (options.migrate) {
       migrations = await migrate(opened);
@@ -171,6 +186,7 @@ export async function openHubDatabase(
         (closing ??= (async () => {
           try {
             await opened.end();
+            await sessionsClosed(live, SESSIONS_CLOSED_WAIT_MS);
           } finally {
             await stopServer();
           }
