@@ -18,6 +18,7 @@ import { LoggingModule } from './logging/logging.module';
 import type { Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
 import { PaymentIntentsModule } from './payment-intents/payment-intents.module';
+import { PaymentsModule } from './payments/payments.module';
 import { ReceiptsModule } from './receipts/receipts.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -45,6 +46,7 @@ export class AppModule {
         BillsModule,
         GatewaysModule,
         PaymentIntentsModule,
+        PaymentsModule,
         ReceiptsModule,
         WebhooksModule,
       ],

@@ -12,6 +12,6 @@ import { PaymentIntentsService } from './payment-intents.service';
   imports: [BillersModule, BillsModule, GatewaysModule],
   controllers: [PaymentIntentsController],
   providers: [PaymentIntentsRepository, PaymentIntentsService],
-  exports: [PaymentIntentsRepository],
+  exports: [PaymentIntentsRepository, PaymentIntentsService],
 })
 export class PaymentIntentsModule {}

@@ -1,0 +1,261 @@
+// Gateway callbacks (IPN): a verified event moves its payment intent on. A success is applied in ONE
+// database transaction: the intent (locked), its bill, the ledger's linked group, the receipt and the
+// webhook events commit together or not at all, so a retried or duplicated callback finds everything
+// done and can only answer "already confirmed". Money that cannot pay its bill (paid twice, bill no
+// longer open) goes to the gateway's suspense account and into payment_reviews: never dropped.
+import { Inject, Injectable } from '@nestjs/common';
+import type {
+  CallbackOutcome,
+  CallbackReply,
+  CallbackRequest,
+  GatewayId,
+  PaymentEvent,
+} from '../../adapters/contract';
+import { computeFee, type FeeTable } from '../../adapters/fees';
+import type { PgLedger, TransferInput } from '../../ledger';
+import { LEDGER } from '../database/database.module';
+import { Db } from '../database/db';
+import { GatewaysService } from '../gateways/gateways.service';
+import { HUB_LOGGER } from '../logging/logging.module';
+import type { Logger } from '../logging/logger';
+import { PaymentIntentsRepository } from '../payment-intents/payment-intents.repository';
+import { PaymentIntentsService } from '../payment-intents/payment-intents.service';
+import type { IssueReceiptInput } from '../receipts/receipts.service';
+import { ReceiptsService } from '../receipts/receipts.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
+import { paymentAccounts, paymentTransfers, suspenseTransfers } from './payment-postings';
+import { PaymentsRepository, type StoredBill, type StoredIntent } from './payments.repository';
+
+/** Injection token of the gateways' fee table (adapters/fees.ts); `{}`: no fee is booked. */
+export const PAYMENT_FEES = Symbol('PAYMENT_FEES');
+
+/** The payment method each intent method is ordered with (as PaymentIntentsService sends it). */
+const FEE_METHOD = {
+  vnpay: 'gateway_choice',
+  momo: 'wallet',
+  zalopay: 'wallet',
+  vietqr: 'bank_transfer',
+} as const;
+
+/** A ledger answer other than these rolls the whole payment back (and the gateway is told to retry). */
+const POSTED = new Set(['created', 'exists']);
+
+@Injectable()
+export class PaymentCallbacksService {
+  constructor(
+    private readonly db: Db,
+    private readonly repository: PaymentsRepository,
+    private readonly intents: PaymentIntentsRepository,
+    private readonly intentDtos: PaymentIntentsService,
+    private readonly receipts: ReceiptsService,
+    private readonly webhooks: WebhooksService,
+    private readonly gateways: GatewaysService,
+    @Inject(LEDGER) private readonly ledger: PgLedger,
+    @Inject(PAYMENT_FEES) private readonly fees: FeeTable,
+    @Inject(HUB_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Verifies, applies and answers one callback in the gateway's own format. */
+  async handle(gateway: GatewayId, request: CallbackRequest): Promise<CallbackReply> {
+    const adapter = this.gateways.adapter(gateway);
+    const parsed = adapter.parseCallback(request);
+    if (!parsed.ok) {
+      // The rejection's detail names the check, never a secret or the signature.
+      this.logger.warn({ gateway, ...parsed.rejection }, 'gateway callback rejected');
+      return adapter.callbackReply(parsed.rejection.reason);
+    }
+    let outcome: CallbackOutcome;
+    try {
+      outcome = await this.apply(parsed.event);
+    } catch (error) {
+      this.logger.error(
+        { gateway, reference: parsed.event.merchant_ref, err: error },
+        'gateway callback failed; the gateway will retry',
+      );
+      outcome = 'error';
+    }
+    this.logger.info(
+      { gateway, reference: parsed.event.merchant_ref, status: parsed.event.status, outcome },
+      'gateway callback',
+    );
+    return adapter.callbackReply(outcome);
+  }
+
+  /** VNPay's check order: order, amount, already confirmed, then the status. */
+  async apply(event: PaymentEvent): Promise<CallbackOutcome> {
+    const intent = await this.repository.findIntentByReference(event.merchant_ref);
+    if (!intent || intent.method !== event.gateway) return 'order_not_found';
+    if (event.amount !== intent.amount) {
+      await this.repository.insertReview({
+        ...this.#review(event, intent),
+        reason: 'amount_mismatch',
+        expected_amount: intent.amount,
+      });
+      return 'amount_mismatch';
+    }
+    if (intent.gateway_txn_id !== null && intent.gateway_txn_id === event.gateway_txn_id)
+      return 'already_confirmed';
+    switch (event.status) {
+      case 'failed':
+        return this.#fail(intent, event);
+      case 'pending':
+        // VNPay's "debited, suspected fraud" and the like: money may have moved; a person must look.
+        await this.repository.insertReview({ ...this.#review(event, intent), reason: 'gateway_pending' });
+        return 'recorded';
+      case 'succeeded':
+        return this.#succeed(intent, event);
+    }
+  }
+
+  async #fail(intent: StoredIntent, event: PaymentEvent): Promise<CallbackOutcome> {
+    if (intent.status !== 'requires_action') return 'already_confirmed';
+    return this.db.transaction(async (tx) => {
+      if (await this.repository.markFailed(intent.id, `${event.gateway}_${event.gateway_code}`)) {
+        const row = await this.intents.findForPayer(intent.id);
+        await this.webhooks.recordEvent(tx, {
+          biller_id: intent.biller_id,
+          type: 'payment_intent.failed',
+          data: { ...this.intentDtos.toDto(row!) },
+        });
+        return 'recorded';
+      }
+      return 'already_confirmed';
+    });
+  }
+
+  async #succeed(found: StoredIntent, event: PaymentEvent): Promise<CallbackOutcome> {
+    await this.#ensureAccounts(event.gateway, found.biller_id);
+    const paid_at = event.paid_at ?? new Date();
+    return this.db.transaction(async (tx) => {
+      // Locked, then read again: a concurrent copy of this callback may have committed meanwhile.
+      const intent = await this.repository.findIntentByReference(event.merchant_ref, true);
+      if (!intent) return 'order_not_found';
+      if (intent.gateway_txn_id === event.gateway_txn_id) return 'already_confirmed';
+      const bill = await this.repository.lockBill(intent.bill_id);
+      if (intent.status === 'succeeded' || bill.status !== 'open') {
+        return this.#hold(intent, bill, event, paid_at, tx);
+      }
+      await this.repository.markSucceeded(intent.id, event.gateway_txn_id, paid_at);
+      await this.repository.markBillPaid(bill.id, paid_at);
+      const rule = this.fees[event.gateway]?.[FEE_METHOD[event.gateway]];
+      await this.#post(
+        tx,
+        paymentTransfers({
+          gateway: event.gateway,
+          biller_id: intent.biller_id,
+          bill_id: bill.id,
+          payment_intent_id: intent.id,
+          gateway_txn_id: event.gateway_txn_id,
+          amount: intent.amount,
+          fee: rule ? computeFee(intent.amount, rule) : 0n,
+        }),
+      );
+      const receipt = await this.receipts.issueReceipt(receiptFor(intent, bill, event, paid_at));
+      await this.repository.setReceipt(intent.id, receipt.id);
+      const row = await this.intents.findForPayer(intent.id);
+      await this.webhooks.recordEvent(tx, {
+        biller_id: intent.biller_id,
+        type: 'payment_intent.succeeded',
+        data: { ...this.intentDtos.toDto(row!) },
+      });
+      await this.webhooks.recordEvent(tx, {
+        biller_id: intent.biller_id,
+        type: 'receipt.issued',
+        data: { ...receipt },
+      });
+      return 'recorded';
+    });
+  }
+
+  /** Paid, but the bill is paid already or no longer open: suspense and a review, no receipt. */
+  async #hold(
+    intent: StoredIntent,
+    bill: StoredBill,
+    event: PaymentEvent,
+    paid_at: Date,
+    tx: Parameters<PgLedger['createTransfersIn']>[0],
+  ): Promise<CallbackOutcome> {
+    const transfers = suspenseTransfers({
+      gateway: event.gateway,
+      biller_id: intent.biller_id,
+      bill_id: bill.id,
+      payment_intent_id: intent.id,
+      gateway_txn_id: event.gateway_txn_id,
+      amount: event.amount,
+    });
+    const created = await this.repository.insertReview({
+      ...this.#review(event, intent),
+      reason: bill.status === 'paid' || intent.status === 'succeeded' ? 'duplicate_payment' : 'bill_not_open',
+      expected_amount: intent.amount,
+      transfer_id: transfers[0]!.id,
+    });
+    if (!created) return 'already_confirmed';
+    await this.#post(tx, transfers);
+    // The one succeeded intent of the bill keeps its status; another attempt that took money is held.
+    if (intent.status !== 'succeeded')
+      await this.repository.markHeld(intent.id, event.gateway_txn_id, paid_at);
+    this.logger.warn(
+      { gateway: event.gateway, reference: intent.reference, bill: bill.id, bill_status: bill.status },
+      'payment held in suspense for review',
+    );
+    return 'recorded';
+  }
+
+  async #post(tx: Parameters<PgLedger['createTransfersIn']>[0], transfers: TransferInput[]): Promise<void> {
+    const results = await this.ledger.createTransfersIn(tx, transfers);
+    const failed = results.find((result) => !POSTED.has(result.result));
+    if (failed) throw new Error(`ledger refused transfer ${failed.id}: ${failed.result}`);
+  }
+
+  async #ensureAccounts(gateway: GatewayId, biller_id: string): Promise<void> {
+    const results = await this.ledger.createAccounts(paymentAccounts(gateway, biller_id));
+    const failed = results.find((result) => result.result !== 'created' && result.result !== 'exists');
+    if (failed) throw new Error(`ledger account ${failed.id}: ${failed.result}`);
+  }
+
+  #review(event: PaymentEvent, intent: StoredIntent) {
+    return {
+      gateway: event.gateway,
+      reference: event.merchant_ref,
+      gateway_txn_id: event.gateway_txn_id,
+      payment_intent_id: intent.id,
+      bill_id: intent.bill_id,
+      amount: event.amount,
+      expected_amount: null,
+      transfer_id: null,
+      gateway_code: event.gateway_code,
+      raw: event.raw,
+    };
+  }
+}
+
+/** The receipt of a paid bill: its lines when they add up to what was paid, else one line for it. */
+function receiptFor(
+  intent: StoredIntent,
+  bill: StoredBill,
+  event: PaymentEvent,
+  paid_at: Date,
+): IssueReceiptInput {
+  const lines = bill.lines.map((line) => ({
+    fee_name: typeof line.name === 'string' ? line.name : '',
+    amount: /^\d+$/.test(String(line.amount)) ? BigInt(String(line.amount)) : 0n,
+  }));
+  const usable =
+    lines.length > 0 &&
+    lines.every((line) => line.fee_name !== '' && line.amount > 0n) &&
+    lines.reduce((sum, line) => sum + line.amount, 0n) === intent.amount;
+  return {
+    biller_id: intent.biller_id,
+    bill_id: bill.id,
+    payment_intent_id: intent.id,
+    payer: {
+      name: typeof bill.payer.name === 'string' ? bill.payer.name : bill.reference,
+      id_number: typeof bill.payer.id_number === 'string' ? bill.payer.id_number : null,
+    },
+    lines: usable ? lines : [{ fee_name: `Thanh toan ${bill.reference}`, amount: intent.amount }],
+    amount: intent.amount,
+    payment_method: intent.method,
+    gateway_transaction_id: event.gateway_txn_id,
+    paid_at,
+  };
+}

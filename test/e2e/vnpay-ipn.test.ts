@@ -1,0 +1,250 @@
+// VNPay's IPN over real HTTP: the hub's in-process VNPay simulator calls back the hub (HUB_PUBLIC_URL
+// is the hub's own address), and signed IPNs are also built here with the simulator's key to probe
+// every answer: paid (00), bad signature (97), unknown order (01), wrong amount (04), duplicate (02),
+// twenty concurrent copies, and a bill paid twice (suspense, review, no receipt).
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { toWireAmount } from '../../adapters/vnpay/vnpay.client';
+import { canonicalQuery, signQuery } from '../../adapters/vnpay/vnpay.signature';
+import { GatewaysService } from '../../src/gateways/gateways.service';
+import type { RunningHub } from '../../src/main';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { call, createBiller, type CreatedBiller } from './support/api';
+import { bootHub } from './support/hub';
+
+interface Intent {
+  id: string;
+  bill: string;
+  status: string;
+  amount: number;
+  reference: string;
+  receipt: string | null;
+  next_action: { url?: string } | null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('VNPay IPN', () => {
+  let db: TestDatabase;
+  let hub: RunningHub;
+  let agency: CreatedBiller;
+  let bills = 0;
+  let txn = 90_000_000;
+
+  const sim = () => hub.app.get(GatewaysService).simulators!.vnpay!;
+  const bill = async (amount = 150_000): Promise<string> => {
+    const created = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
+      token: agency.api_key,
+      body: {
+        kind: 'fee',
+        reference: `HT-2026-${++bills}`,
+        payer: { name: 'Trần Thị Bình' },
+        procedure_code: '1.001234.000.00.00.H12',
+        lines: [{ name: 'Lệ phí hộ tịch', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
+      },
+    });
+    assert.equal(created.status, 201, created.text);
+    return created.body.id;
+  };
+  const intent = async (bill_id: string): Promise<Intent> => {
+    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
+      token: agency.api_key,
+      body: { bill_id, method: 'vnpay' },
+    });
+    assert.equal(created.status, 201, created.text);
+    // Opening the pay page is what makes the simulator know the order.
+    assert.equal((await fetch(created.body.next_action!.url!, { redirect: 'manual' })).status, 200);
+    return created.body;
+  };
+  const read = async (id: string) =>
+    (await call<Intent>(hub, 'GET', `/v1/payment_intents/${id}`, { token: agency.api_key })).body;
+  /** A signed IPN as VNPay sends it, with the simulator's own key. */
+  const signedIpn = (fields: { ref: string; amount: bigint; txn?: string; code?: string }): string => {
+    const params: Record<string, string> = {
+      vnp_Amount: toWireAmount(fields.amount),
+      vnp_BankCode: 'NCB',
+      vnp_OrderInfo: 'Thanh toan',
+      vnp_PayDate: '20260115103000',
+      vnp_ResponseCode: fields.code ?? '00',
+      vnp_TmnCode: sim().tmn_code,
+      vnp_TransactionNo: fields.txn ?? String(++txn),
+      vnp_TransactionStatus: fields.code === undefined || fields.code === '00' ? '00' : '02',
+      vnp_TxnRef: fields.ref,
+    };
+    const secret = sim().clientConfig().hash_secret;
+    return `${canonicalQuery(params)}&vnp_SecureHash=${signQuery(params, secret)}`;
+  };
+  const ipn = async (query: string): Promise<{ RspCode: string; Message: string }> => {
+    const response = await fetch(`${hub.url}/v1/gateways/vnpay/ipn?${query}`);
+    assert.equal(response.status, 200);
+    return (await response.json()) as { RspCode: string; Message: string };
+  };
+  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
+    (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values)).rows[0]!.n;
+  const events = (type: string, intent_id: string) =>
+    count(`events WHERE type = $1 AND data::text LIKE '%' || $2 || '%'`, [type, intent_id]);
+  const ledgerOk = async () => {
+    const verify = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
+    assert.equal(verify.status, 200, verify.text);
+    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
+  };
+  const balance = async (id: string): Promise<{ debits: bigint; credits: bigint }> => {
+    const row = (
+      await db.pool.query<{ debits: bigint; credits: bigint }>(
+        'SELECT debits_posted::text AS debits, credits_posted::text AS credits FROM ledger_accounts WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
+    return row ? { debits: BigInt(row.debits), credits: BigInt(row.credits) } : { debits: 0n, credits: 0n };
+  };
+  const until = async (check: () => Promise<boolean>, what: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((wake) => setTimeout(wake, 50));
+    }
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    const port = await freePort();
+    // The simulator's IPN goes to HUB_PUBLIC_URL: the hub itself.
+    hub = await bootHub(db, { PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    agency = await createBiller(hub, { name: 'Sở Tư pháp', kind: 'agency' });
+  });
+  after(async () => {
+    await hub?.close();
+    await db?.drop();
+  });
+
+  it('pays the bill when the simulator approves: intent, bill, ledger, receipt and events', async () => {
+    const bill_id = await bill(150_000);
+    const created = await intent(bill_id);
+    sim().approve(created.reference);
+    await until(async () => (await read(created.id)).status === 'succeeded', 'the IPN');
+    const paid = await read(created.id);
+    assert.ok(paid.receipt);
+    const billRead = await call<{ status: string }>(hub, 'GET', `/v1/bills/${bill_id}`, {
+      token: agency.api_key,
+    });
+    assert.equal(billRead.body.status, 'paid');
+    const receipt = await call<{ jws: string; amount: string }>(hub, 'GET', `/v1/receipts/${paid.receipt}`, {
+      token: agency.api_key,
+    });
+    assert.equal(receipt.status, 200, receipt.text);
+    assert.equal(receipt.body.amount, '150000');
+    const verified = await call<{ valid: boolean }>(hub, 'POST', '/v1/receipts/verify', {
+      token: null,
+      body: { jws: receipt.body.jws },
+    });
+    assert.equal(verified.body.valid, true, verified.text);
+    assert.deepEqual(await balance(`payable:${agency.id}`), { debits: 0n, credits: 150_000n });
+    assert.equal((await balance('clearing:vnpay')).debits >= 150_000n, true);
+    assert.equal(await events('payment_intent.succeeded', created.id), 1);
+    assert.equal(await events('receipt.issued', created.id), 1);
+    await ledgerOk();
+
+    // The same IPN again (VNPay retries until it reads 00 or 02): already confirmed, nothing twice.
+    const again = signedIpn({
+      ref: created.reference,
+      amount: 150_000n,
+      txn: (
+        await db.pool.query<{ t: string }>('SELECT gateway_txn_id AS t FROM payment_intents WHERE id = $1', [
+          created.id,
+        ])
+      ).rows[0]!.t,
+    });
+    assert.equal((await ipn(again)).RspCode, '02');
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [created.id]), 1);
+    assert.equal(await count(`ledger_transfers WHERE id LIKE 'pay:' || $1 || '%'`, [created.id]), 1);
+  });
+
+  it('answers 97 to a tampered IPN and changes nothing', async () => {
+    const created = await intent(await bill(120_000));
+    const signed = signedIpn({ ref: created.reference, amount: 120_000n });
+    const tampered = signed.replace(
+      `vnp_Amount=${toWireAmount(120_000n)}`,
+      `vnp_Amount=${toWireAmount(1_000n)}`,
+    );
+    assert.notEqual(tampered, signed);
+    assert.equal((await ipn(tampered)).RspCode, '97');
+    assert.equal((await ipn(signed.replace(/vnp_SecureHash=[0-9a-f]+$/i, ''))).RspCode, '99');
+    assert.equal((await read(created.id)).status, 'requires_action');
+    assert.equal(await count('payment_reviews WHERE reference = $1', [created.reference]), 0);
+  });
+
+  it('answers 01 to an unknown order and 04 to a wrong amount (kept for review, nothing paid)', async () => {
+    assert.equal((await ipn(signedIpn({ ref: 'PZ0000000000ZZ', amount: 50_000n }))).RspCode, '01');
+    const created = await intent(await bill(200_000));
+    assert.equal((await ipn(signedIpn({ ref: created.reference, amount: 20_000n }))).RspCode, '04');
+    assert.equal((await read(created.id)).status, 'requires_action');
+    const reviews = await call<{ data: Array<{ reason: string; reference: string; amount: number }> }>(
+      hub,
+      'GET',
+      '/v1/payment_reviews',
+    );
+    assert.equal(reviews.status, 200, reviews.text);
+    const review = reviews.body.data.find((row) => row.reference === created.reference);
+    assert.deepEqual(
+      { reason: review?.reason, amount: review?.amount },
+      { reason: 'amount_mismatch', amount: 20_000 },
+    );
+    await ledgerOk();
+  });
+
+  it('marks the intent failed on a declined payment', async () => {
+    const created = await intent(await bill(80_000));
+    sim().decline(created.reference);
+    await until(async () => (await read(created.id)).status === 'failed', 'the failed IPN');
+    assert.equal(await events('payment_intent.failed', created.id), 1);
+  });
+
+  it('posts once for twenty concurrent identical IPNs', async () => {
+    const created = await intent(await bill(175_000));
+    const query = signedIpn({ ref: created.reference, amount: 175_000n });
+    const before = await balance(`payable:${agency.id}`);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ipn(query)));
+    const codes = answers.map((answer) => answer.RspCode).sort();
+    assert.deepEqual(codes, ['00', ...Array<string>(19).fill('02')]);
+    assert.equal((await read(created.id)).status, 'succeeded');
+    assert.equal(await count(`ledger_transfers WHERE id LIKE 'pay:' || $1 || '%'`, [created.id]), 1);
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [created.id]), 1);
+    assert.equal(await events('payment_intent.succeeded', created.id), 1);
+    assert.equal(await events('receipt.issued', created.id), 1);
+    const after_ = await balance(`payable:${agency.id}`);
+    assert.equal(after_.credits - before.credits, 175_000n);
+    await ledgerOk();
+  });
+
+  it('books a second payment of a paid bill to suspense, without a receipt, for review', async () => {
+    const bill_id = await bill(90_000);
+    const first = await intent(bill_id);
+    const second = await intent(bill_id);
+    assert.equal((await ipn(signedIpn({ ref: first.reference, amount: 90_000n }))).RspCode, '00');
+    const suspense = await balance('suspense:vnpay');
+    const twice = signedIpn({ ref: second.reference, amount: 90_000n });
+    assert.equal((await ipn(twice)).RspCode, '00');
+    assert.equal((await ipn(twice)).RspCode, '02');
+    assert.equal((await balance('suspense:vnpay')).credits - suspense.credits, 90_000n);
+    assert.equal((await read(first.id)).status, 'succeeded');
+    assert.equal((await read(second.id)).status, 'processing');
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [second.id]), 0);
+    assert.equal(
+      await count(`payment_reviews WHERE reference = $1 AND reason = 'duplicate_payment'`, [
+        second.reference,
+      ]),
+      1,
+    );
+    await ledgerOk();
+  });
+});
