@@ -49,6 +49,7 @@ import {
 import { safeEqualHex } from '../shared/crypto';
 import { amountLimits, requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
+import { invalidFieldRejection, postForJson } from '../shared/http';
 
 /** Assumed limits (VNPay's pay page refuses less than 5,000 VND and 1 billion VND or more [2nd]). */
 export const VNPAY_AMOUNT_MIN = 5_000n;
@@ -505,29 +506,15 @@ export class VnpayClient implements GatewayAdapter {
   }
 
   async #post(body: object): Promise<unknown> {
-    const doFetch = this.#fetch ?? fetch;
-    const response = await doFetch(this.api_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
+    return postForJson(this.#fetch, this.api_url, {
+      content_type: 'application/json',
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeout_ms),
+      timeout_ms: this.timeout_ms,
     });
-    const text = await response.text();
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return null;
-    }
   }
 
   #asRejection(error: unknown): { ok: false; rejection: OrderRejection } {
-    if (error instanceof AdapterError && error.code === 'invalid_field') {
-      return {
-        ok: false,
-        rejection: { code: 'invalid_field', param: error.param ?? '', message: error.message },
-      };
-    }
-    throw error;
+    return invalidFieldRejection(error);
   }
 
   /**

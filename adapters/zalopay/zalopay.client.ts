@@ -26,6 +26,7 @@ import {
 } from '../contract';
 import { amountLimits, requireSecret } from '../shared/config';
 import { amountRejection } from '../shared/order';
+import { invalidFieldRejection, postForJson } from '../shared/http';
 import { formatVietnamTime } from '../shared/time';
 import { toSafeText } from '../shared/text';
 import {
@@ -680,29 +681,18 @@ export class ZalopayClient implements GatewayAdapter {
 
   /** POSTs a form-urlencoded body, as ZaloPay's official samples do, and parses the JSON answer. */
   async #post(path: string, body: object): Promise<unknown> {
-    const doFetch = this.#fetch ?? fetch;
     const form = new URLSearchParams(
       Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
     );
-    const response = await doFetch(`${this.api_url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    return postForJson(this.#fetch, `${this.api_url}${path}`, {
+      content_type: 'application/x-www-form-urlencoded',
       body: form.toString(),
-      signal: AbortSignal.timeout(this.timeout_ms),
+      timeout_ms: this.timeout_ms,
     });
-    const text = await response.text();
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return null;
-    }
   }
 
   #asRejection(error: unknown): { ok: false; rejection: OrderRejection } {
-    if (error instanceof AdapterError && error.code === 'invalid_field') {
-      return orderRejection('invalid_field', error.param ?? '', error.message);
-    }
-    throw error;
+    return invalidFieldRejection(error);
   }
 
   async queryPayment(query: PaymentQuery): Promise<GatewayAnswer<PaymentQueryResult>> {
