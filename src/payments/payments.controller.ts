@@ -3,7 +3,7 @@
 // (authenticated POSTs only) never applies; a retried callback is deduplicated by the gateway's own
 // transaction id instead. Also the admin's list of payments kept for review.
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from '../billers/caller.guard';
 import { CALLBACK_PATHS } from '../gateways/local-simulators';
@@ -20,7 +20,13 @@ export class PaymentsController {
 
   /** VNPay's IPN: always HTTP 200 with {RspCode, Message}; VNPay reads the code. */
   @Get(CALLBACK_PATHS.vnpay.slice(1))
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary: "VNPay's IPN (signed vnp_* query parameters; registered with VNPay per terminal).",
+    description:
+      'Always HTTP 200 with {"RspCode","Message"}: 00 recorded, 01 order not found, 02 already confirmed, ' +
+      '04 amount differs, 97 bad signature, 99 error (VNPay retries). A bad signature changes nothing.',
+  })
+  @ApiOkResponse({ description: "VNPay's RspCode answer." })
   async vnpayIpn(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const answer = await this.callbacks.handle('vnpay', {
       method: request.method,

@@ -38,7 +38,18 @@ describe('API documentation', () => {
       document.servers?.map((server) => server.url),
       ['https://payhub.example.vn'],
     );
-    for (const path of ['/health', '/health/ready', '/metrics', '/v1/ledger/verify']) {
+    for (const path of [
+      '/health',
+      '/health/ready',
+      '/metrics',
+      '/v1/ledger/verify',
+      '/v1/bills',
+      '/v1/payment_intents',
+      '/v1/events',
+      '/v1/payment_reviews',
+      '/v1/gateways/vnpay/ipn',
+      '/.well-known/jwks.json',
+    ]) {
       assert.ok(document.paths[path]?.get, `GET ${path} is documented`);
     }
     const verify = document.paths['/v1/ledger/verify']!.get!;
