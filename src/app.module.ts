@@ -13,6 +13,7 @@ import type { HubDatabaseConnection } from './database/hub-database';
 import { GatewaysModule } from './gateways/gateways.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { JanitorModule } from './janitor/janitor.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { LoggingModule } from './logging/logging.module';
 import type { Logger } from './logging/logger';
@@ -20,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PaymentIntentsModule } from './payment-intents/payment-intents.module';
 import { PaymentsModule } from './payments/payments.module';
 import { ReceiptsModule } from './receipts/receipts.module';
+import { RefundsModule } from './refunds/refunds.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
@@ -48,7 +50,9 @@ export class AppModule {
         PaymentIntentsModule,
         PaymentsModule,
         ReceiptsModule,
+        RefundsModule,
         WebhooksModule,
+        JanitorModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HubExceptionFilter }],
     };

@@ -61,7 +61,8 @@ export async function createApp(config: HubConfig, options: HubOptions = {}): Pr
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, logger, database }),
       adapter,
-      { logger: new PinoNestLogger(logger), abortOnError: false },
+      // rawBody: gateways sign the exact bytes they send (bank notifications' X-Signature, MoMo's JSON).
+      { logger: new PinoNestLogger(logger), abortOnError: false, rawBody: true },
     );
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     // Every reply body goes through this, so a bigint can never turn an answer into a 500.

@@ -69,7 +69,7 @@ const ACTION_PATH = '/paymentv2/sim';
 const DEFAULT_RETRY_INTERVALS_MS = [5 * 60 * 1000];
 const DEFAULT_IPN_ATTEMPTS_MAX = 10;
 const DEFAULT_IPN_TIMEOUT_MS = 10_000;
-const DEFAULT_FEE: FeeRule = { percent: '1.1' };
+export const VNPAY_SIM_DEFAULT_FEE: FeeRule = { percent: '1.1' };
 
 /**
  * The pay page's error codes, shown as VNPay does on `Error.html?code=NN` [inf: sandbox behaviour as
@@ -133,7 +133,7 @@ export class VnpaySimulator extends GatewaySimulator {
     if (typeof options.hash_secret !== 'string' || options.hash_secret.length === 0) {
       throw new AdapterError('vnpay_sim_config_invalid', 'hash_secret is missing', 'hash_secret');
     }
-    const fee = validateFeeRule(options.fee ?? DEFAULT_FEE, 'fee');
+    const fee = validateFeeRule(options.fee ?? VNPAY_SIM_DEFAULT_FEE, 'fee');
     this.tmn_code = options.tmn_code;
     this.#secret = options.hash_secret;
     this.ipn_url = options.ipn_url ?? null;

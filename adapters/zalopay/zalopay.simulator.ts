@@ -54,7 +54,7 @@ interface SimZalopayRefund {
 /** Attempts in all: the first plus ZaloPay's "up to 3" retries [doc]. */
 const CALLBACK_ATTEMPTS_MAX = 4;
 const DEFAULT_RETRY_INTERVALS_MS = [60_000, 180_000, 300_000];
-const DEFAULT_FEE: FeeRule = { percent: '1' };
+export const ZALOPAY_SIM_DEFAULT_FEE: FeeRule = { percent: '1' };
 /** app_time may be at most this old (or this far ahead) when the order is created [doc: 15 min]. */
 const APP_TIME_SKEW_MS = 15 * 60 * 1000;
 /** Orders are queryable for 48 h only [doc]. */
@@ -154,7 +154,7 @@ export class ZalopaySimulator extends GatewaySimulator {
     super();
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#fee = validateFeeRule(options.fee ?? DEFAULT_FEE, 'fee');
+    this.#fee = validateFeeRule(options.fee ?? ZALOPAY_SIM_DEFAULT_FEE, 'fee');
     this.callbacks = new CallbackSender({
       attempts_max: CALLBACK_ATTEMPTS_MAX,
       intervals_ms: options.retry_intervals_ms ?? DEFAULT_RETRY_INTERVALS_MS,

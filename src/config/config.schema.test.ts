@@ -52,6 +52,11 @@ describe('configuration schema', () => {
       webhook_retry_limit: 10,
       webhook_retry_delay_seconds: 90,
       webhook_retry_backoff: true,
+      janitor_query_after_seconds: 900,
+      janitor_interval_seconds: 60,
+      gateway_fees: null,
+      fee_bearer: 'hub',
+      refund_receipts: 'cancel_when_full',
       gateways: { vnpay: null, momo: null, zalopay: null, vietqr: null },
     });
   });
@@ -74,6 +79,12 @@ describe('configuration schema', () => {
         WEBHOOK_RETRY_LIMIT: '0',
         WEBHOOK_RETRY_DELAY_SECONDS: '5',
         WEBHOOK_RETRY_BACKOFF: 'false',
+        JANITOR_QUERY_AFTER_SECONDS: '0',
+        JANITOR_INTERVAL_SECONDS: '0',
+        GATEWAY_FEES:
+          '{"vnpay":{"gateway_choice":{"percent":"1.1","min":"2000"}},"momo":{"wallet":{"fixed":1500}}}',
+        FEE_BEARER: 'biller',
+        REFUND_RECEIPTS: 'refund_receipt',
         ...GATEWAY_ENV,
       },
       '/srv/payhub',
@@ -94,6 +105,14 @@ describe('configuration schema', () => {
       webhook_retry_limit: 0,
       webhook_retry_delay_seconds: 5,
       webhook_retry_backoff: false,
+      janitor_query_after_seconds: 0,
+      janitor_interval_seconds: 0,
+      gateway_fees: {
+        vnpay: { gateway_choice: { percent: '1.1', fixed: undefined, min: 2000n, max: undefined } },
+        momo: { wallet: { percent: undefined, fixed: 1500n, min: undefined, max: undefined } },
+      },
+      fee_bearer: 'biller',
+      refund_receipts: 'refund_receipt',
       gateways: {
         vnpay: {
           tmn_code: 'PAYHUB01',
@@ -214,6 +233,8 @@ describe('configuration schema', () => {
       [{ WEBHOOK_RETRY_LIMIT: '31' }, 'WEBHOOK_RETRY_LIMIT'],
       [{ WEBHOOK_RETRY_DELAY_SECONDS: '-1' }, 'WEBHOOK_RETRY_DELAY_SECONDS'],
       [{ WEBHOOK_RETRY_BACKOFF: 'yes' }, 'WEBHOOK_RETRY_BACKOFF'],
+      [{ JANITOR_QUERY_AFTER_SECONDS: '-1' }, 'JANITOR_QUERY_AFTER_SECONDS'],
+      [{ JANITOR_INTERVAL_SECONDS: '86401' }, 'JANITOR_INTERVAL_SECONDS'],
     ];
     for (const [env, variable] of cases) assert.deepEqual(problems(env), [variable], JSON.stringify(env));
   });
@@ -228,6 +249,25 @@ describe('configuration schema', () => {
       () => parseConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }),
       (error: Error) =>
         /PORT/.test(error.message) && /LOG_LEVEL/.test(error.message) && /"abc"/.test(error.message),
+    );
+  });
+
+  it('refuses a fee table that is not JSON, names an unknown gateway or carries a float percentage', () => {
+    for (const [value, message] of [
+      ['{vnpay', /GATEWAY_FEES: must be a JSON object/],
+      ['{"paypal":{}}', /GATEWAY_FEES: fees\.paypal is not a known gateway/],
+      ['{"vnpay":{"gateway_choice":{"percent":1.1}}}', /GATEWAY_FEES: .*percent must be a decimal string/],
+      ['{"momo":{"wallet":{"fixed":-5}}}', /GATEWAY_FEES: .*fixed must be a whole number of dong/],
+      ['{"momo":{"wallet":{"min":"9","max":"1"}}}', /GATEWAY_FEES: .*min is above/],
+    ] as const) {
+      assert.throws(
+        () => parseConfig({ GATEWAY_FEES: value }),
+        (error: Error) => message.test(error.message),
+      );
+    }
+    assert.throws(
+      () => parseConfig({ FEE_BEARER: 'citizen' }),
+      (error: Error) => /FEE_BEARER: must be one of hub, biller/.test(error.message),
     );
   });
 

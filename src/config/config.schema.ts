@@ -1,6 +1,7 @@
 // The hub's one configuration schema: every environment variable, its default and its rule, in one
 // table that start-up validates, the CLI shares and docs/configuration.md is generated from.
 import { resolve } from 'node:path';
+import { FeeError, parseFeeTable, type FeeTable } from '../../adapters/fees';
 import { stripDiacritics } from '../../adapters/vietqr/vietqr.payload';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -32,6 +33,16 @@ export interface HubConfig {
   webhook_retry_delay_seconds: number;
   /** true: the delay doubles each retry (with pg-boss's jitter of up to 2x). */
   webhook_retry_backoff: boolean;
+  /** How old an intent without a callback is before the janitor asks its gateway (src/janitor/). */
+  janitor_query_after_seconds: number;
+  /** How often the janitor runs; 0: never on its own (POST /v1/janitor/run still runs it). */
+  janitor_interval_seconds: number;
+  /** GATEWAY_FEES as given; null: the simulators' rates for simulated gateways (src/gateways/fee-schedule.ts). */
+  gateway_fees: FeeTable | null;
+  /** Who bears a gateway's fee: the hub (an expense) or the biller (deducted from what it is owed). */
+  fee_bearer: FeeBearer;
+  /** What a succeeded refund does to receipts (docs/refunds.md). */
+  refund_receipts: RefundReceipts;
   /** Each gateway's credentials; null: the hub runs that gateway's simulator (src/gateways/). */
   gateways: GatewaysConfig;
 }
@@ -45,6 +56,16 @@ export interface GatewaysConfig {
   zalopay: { app_id: number; key1: string; key2: string; endpoint: string } | null;
   vietqr: { bin: string; account_no: string; account_name: string; notify_secret: string } | null;
 }
+
+export const FEE_BEARERS = ['hub', 'biller'] as const;
+export type FeeBearer = (typeof FEE_BEARERS)[number];
+
+/**
+ * `cancel_when_full`: a refund of the whole payment cancels its receipt, a partial one issues a refund
+ * receipt; `refund_receipt`: every refund issues a refund receipt and the original stays issued.
+ */
+export const REFUND_RECEIPTS = ['cancel_when_full', 'refund_receipt'] as const;
+export type RefundReceipts = (typeof REFUND_RECEIPTS)[number];
 
 export interface ConfigProblem {
   variable: string;
@@ -172,6 +193,41 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     name: 'WEBHOOK_RETRY_BACKOFF',
     default_text: 'true',
     description: '`true`: each retry waits about twice as long as the one before; `false`: a fixed delay.',
+    secret: false,
+  },
+  {
+    name: 'JANITOR_QUERY_AFTER_SECONDS',
+    default_text: '900',
+    description:
+      'Seconds after which an intent with no callback is queried at its gateway, and between two queries of one still unknown (0 to 86400; docs/payment-intents.md "Janitor").',
+    secret: false,
+  },
+  {
+    name: 'JANITOR_INTERVAL_SECONDS',
+    default_text: '60',
+    description:
+      'Seconds between two runs of the janitor in each hub process (0 to 86400; `0`: it runs only through `POST /v1/janitor/run`).',
+    secret: false,
+  },
+  {
+    name: 'GATEWAY_FEES',
+    default_text: null,
+    description:
+      'Each gateway\'s fee per payment method, as JSON: `{"vnpay":{"gateway_choice":{"percent":"1.1","fixed":0,"min":0,"max":0}}}` (percent a decimal string, the others whole dong; rounded half up once). Methods: vnpay `gateway_choice`, momo and zalopay `wallet`, vietqr `bank_transfer`. Unset: a simulated gateway charges its simulator\'s rate (VNPay 1.1 %, MoMo 1.5 %, ZaloPay 1 %, bank 0) and a configured gateway books no fee (a warning at start-up).',
+    secret: false,
+  },
+  {
+    name: 'FEE_BEARER',
+    default_text: 'hub',
+    description:
+      "Who bears the gateway fee: `hub` (booked as the hub's fee expense; the agency is owed the whole amount) or `biller` (deducted from what the agency is owed).",
+    secret: false,
+  },
+  {
+    name: 'REFUND_RECEIPTS',
+    default_text: 'cancel_when_full',
+    description:
+      'What a succeeded refund does to receipts: `cancel_when_full` (a refund of the whole payment cancels its receipt with a signed cancellation; a partial refund issues a signed refund receipt referring to it) or `refund_receipt` (every refund issues a refund receipt; the original stays issued).',
     secret: false,
   },
   {
@@ -348,6 +404,27 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
   if (webhookRetryBackoff !== 'true' && webhookRetryBackoff !== 'false') {
     fail('WEBHOOK_RETRY_BACKOFF', 'must be true or false', webhookRetryBackoff);
   }
+  const janitorQueryAfterSeconds = integer('JANITOR_QUERY_AFTER_SECONDS', 900, 0, 86_400);
+  const janitorIntervalSeconds = integer('JANITOR_INTERVAL_SECONDS', 60, 0, 86_400);
+
+  let gatewayFees: FeeTable | null = null;
+  const feesText = read('GATEWAY_FEES');
+  if (feesText !== null) {
+    try {
+      gatewayFees = parseFeeTable(JSON.parse(feesText));
+    } catch (error) {
+      fail('GATEWAY_FEES', error instanceof FeeError ? error.message : 'must be a JSON object', feesText);
+    }
+  }
+  const feeBearer = read('FEE_BEARER') ?? 'hub';
+  if (!(FEE_BEARERS as readonly string[]).includes(feeBearer)) {
+    fail('FEE_BEARER', `must be one of ${FEE_BEARERS.join(', ')}`, feeBearer);
+  }
+
+  const refundReceipts = read('REFUND_RECEIPTS') ?? 'cancel_when_full';
+  if (!(REFUND_RECEIPTS as readonly string[]).includes(refundReceipts)) {
+    fail('REFUND_RECEIPTS', `must be one of ${REFUND_RECEIPTS.join(', ')}`, refundReceipts);
+  }
 
   const gateways = parseGateways(read, fail, (variable, message) => problems.push({ variable, message }));
 
@@ -368,6 +445,11 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
     webhook_retry_limit: webhookRetryLimit,
     webhook_retry_delay_seconds: webhookRetryDelaySeconds,
     webhook_retry_backoff: webhookRetryBackoff !== 'false',
+    janitor_query_after_seconds: janitorQueryAfterSeconds,
+    janitor_interval_seconds: janitorIntervalSeconds,
+    gateway_fees: gatewayFees,
+    fee_bearer: feeBearer as FeeBearer,
+    refund_receipts: refundReceipts as RefundReceipts,
     gateways,
   };
 }

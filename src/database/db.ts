@@ -11,6 +11,11 @@ let savepoints = 0;
 export class Db {
   constructor(private readonly pool: Pool) {}
 
+  /** Whether the caller runs inside a Db.transaction (its queries join that transaction). */
+  inTransaction(): boolean {
+    return current.getStore() !== undefined;
+  }
+
   /** Runs on the surrounding transaction's connection if there is one, else on the pool. */
   query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<QueryResult<R>> {
     return (current.getStore() ?? this.pool).query<R>(text, values as unknown[]);
@@ -21,6 +26,15 @@ export class Db {
    * transaction it becomes a savepoint, so a repository can ask for atomicity without knowing whether
    * a request-wide transaction surrounds it.
    */
+  /**
+   * Runs fn in a transaction of its own on another connection, which commits when fn resolves even
+   * inside a request's transaction: for what must be durable before a call that moves money (a refund
+   * recorded before the gateway is asked). Every Db.query inside fn uses the new transaction.
+   */
+  detachedTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return current.exit(() => this.transaction(fn));
+  }
+
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const outer = current.getStore();
     if (outer) {

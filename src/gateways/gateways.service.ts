@@ -8,6 +8,8 @@ import { VnpayClient } from '../../adapters/vnpay/vnpay.client';
 import { ZalopayClient } from '../../adapters/zalopay/zalopay.client';
 import { HUB_CONFIG } from '../config/config.module';
 import { ConfigError, type HubConfig } from '../config/config.schema';
+import type { FeeTable } from '../../adapters/fees';
+import { feeSchedule, gatewaysWithoutFee } from './fee-schedule';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
 import {
@@ -53,17 +55,22 @@ const VARIABLES: Record<GatewayId, Record<string, string>> = {
 export class GatewaysService implements OnModuleInit, OnModuleDestroy {
   readonly #adapters = new Map<GatewayId, GatewayAdapter>();
   #simulators: SomeSimulators | null = null;
+  /** Each gateway's fee rule (src/gateways/fee-schedule.ts); the simulators charge the same. */
+  readonly fees: FeeTable;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(HUB_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.fees = feeSchedule(config);
+  }
 
   async onModuleInit(): Promise<void> {
     const { gateways, public_url } = this.config;
     const simulated = GATEWAY_IDS.filter((gateway) => gateways[gateway] === null) as SimulatedGateway[];
     const keys = simulated.length > 0 ? loadSimulatorKeys(this.config.data_dir).keys : null;
-    if (keys) this.#simulators = await startSimulators({ keys, hub_url: public_url }, simulated);
+    if (keys)
+      this.#simulators = await startSimulators({ keys, hub_url: public_url, fees: this.fees }, simulated);
     const sims = this.#simulators;
     const momo_ipn = `${public_url}${CALLBACK_PATHS.momo}`;
     const zalopay_callback = `${public_url}${CALLBACK_PATHS.zalopay}`;
@@ -107,6 +114,12 @@ export class GatewaysService implements OnModuleInit, OnModuleDestroy {
       },
       simulated.length > 0 ? 'gateway simulators started' : 'gateways configured',
     );
+    const feeless = gatewaysWithoutFee(this.config);
+    if (feeless.length > 0)
+      this.logger.warn(
+        { gateways: feeless },
+        'no fee rule for these gateways (GATEWAY_FEES): no fee is booked',
+      );
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -4,10 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FeeTable } from '../../adapters/fees';
 import { MomoSimulator } from '../../adapters/momo/momo.simulator';
 import { VietQrBankSimulator } from '../../adapters/vietqr/vietqr.simulator';
 import { VnpaySimulator } from '../../adapters/vnpay/vnpay.simulator';
 import { ZalopaySimulator } from '../../adapters/zalopay/zalopay.simulator';
+import { feeRuleOf } from './fee-schedule';
 
 export const SIMULATOR_KEYS_FILE = 'simulator-keys.json';
 
@@ -87,6 +89,8 @@ export interface LocalSimulatorOptions {
   readonly port_base?: number;
   /** Waits between callback retries; the gateways' own schedules (minutes) when omitted. */
   readonly retry_intervals_ms?: readonly number[];
+  /** The fees the simulators write into their settlement files; each simulator's own rate when omitted. */
+  readonly fees?: FeeTable;
 }
 
 /** The simulators of some gateways only: those a hub runs for the gateways it has no credentials for. */
@@ -106,6 +110,10 @@ export async function startSimulators(
   const port = (gateway: SimulatedGateway) => (base === 0 ? 0 : base + SIMULATED.indexOf(gateway));
   const hub = hub_url.replace(/\/+$/, '');
   const retry = options.retry_intervals_ms ? { retry_intervals_ms: options.retry_intervals_ms } : {};
+  const fee = (gateway: SimulatedGateway) => {
+    const rule = options.fees ? feeRuleOf(options.fees, gateway) : undefined;
+    return rule ? { fee: rule } : {};
+  };
   const start = {
     vnpay: () =>
       VnpaySimulator.start({
@@ -113,15 +121,17 @@ export async function startSimulators(
         ipn_url: `${hub}${CALLBACK_PATHS.vnpay}`,
         port: port('vnpay'),
         ...retry,
+        ...fee('vnpay'),
       }),
     // MoMo takes the IPN URL with each order (ipnUrl), not from its configuration.
-    momo: () => MomoSimulator.start({ ...keys.momo, port: port('momo'), ...retry }),
+    momo: () => MomoSimulator.start({ ...keys.momo, port: port('momo'), ...retry, ...fee('momo') }),
     zalopay: () =>
       ZalopaySimulator.start({
         ...keys.zalopay,
         callback_url: `${hub}${CALLBACK_PATHS.zalopay}`,
         port: port('zalopay'),
         ...retry,
+        ...fee('zalopay'),
       }),
     vietqr: () =>
       VietQrBankSimulator.start({

@@ -86,6 +86,33 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     return id;
   }
 
+  /**
+   * Enqueues many jobs of one queue in the caller's transaction with one INSERT (pg-boss's `insert`
+   * with the `db` option), each with its own id and the same options; then checks that every job is
+   * there, as `send` does for one (pg-boss's insert skips a job silently when its queue is missing).
+   */
+  async sendMany(
+    tx: Queryable,
+    name: string,
+    jobs: ReadonlyArray<{ id: string; data: object }>,
+    options: Pick<
+      SendOptions,
+      'retryLimit' | 'retryDelay' | 'retryBackoff' | 'expireInSeconds' | 'deadLetter'
+    >,
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.boss.insert(
+      jobs.map((job) => ({ ...options, name, id: job.id, data: job.data })),
+      { db: viaQueryable(tx) },
+    );
+    const found = await tx.query(
+      `SELECT count(*)::int AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])`,
+      [name, jobs.map((job) => job.id)],
+    );
+    const n = (found.rows[0] as { n: number }).n;
+    if (n !== jobs.length) throw new Error(`job queue ${name} took ${n} of ${jobs.length} jobs`);
+  }
+
   /** Runs handler for each job of the queue, one at a time per call; a throw fails the job (retried). */
   async work<T>(name: string, handler: JobHandler<T>): Promise<string> {
     return this.boss.work<T>(

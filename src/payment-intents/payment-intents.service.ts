@@ -2,7 +2,7 @@
 // gateway is asked for the payer's next action outside any transaction of our own, and the answer is
 // stored after (docs/adr/0005): a slow gateway never holds a transaction this module opened.
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreatePaymentResult, NextAction, PaymentMethod } from '../../adapters/contract';
+import type { CreatePaymentResult, NextAction } from '../../adapters/contract';
 import { renderVietQrPng } from '../../adapters/vietqr/vietqr.image';
 import { generateVietQrReference } from '../../adapters/vietqr/vietqr.matcher';
 import type { Principal } from '../auth/principal';
@@ -14,25 +14,17 @@ import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { objectBody, optionalHttpUrl, requiredEnum, requiredString } from '../common/validation';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/config.schema';
+import { PAYMENT_METHODS } from '../gateways/fee-schedule';
 import { GatewaysService } from '../gateways/gateways.service';
 import type { PaymentIntentDto } from './dto/payment-intent.dto';
 import { PaymentIntentError } from './payment-intents.errors';
 import {
   PAYMENT_INTENT_METHODS,
   type PaymentIntentFilters,
-  type PaymentIntentMethod,
   type PaymentIntentRow,
   PaymentIntentsRepository,
   type StoredNextAction,
 } from './payment-intents.repository';
-
-/** How the payer pays at each gateway: its own page's choice, the wallets, a bank transfer. */
-const PAYMENT_METHODS: Record<PaymentIntentMethod, PaymentMethod> = {
-  vnpay: 'gateway_choice',
-  momo: 'wallet',
-  zalopay: 'wallet',
-  vietqr: 'bank_transfer',
-};
 
 /** The usual window of VNPay's and ZaloPay's pages; never past the bill's own expiry. */
 const INTENT_TTL_MS = 15 * 60 * 1000;
@@ -158,7 +150,8 @@ export class PaymentIntentsService {
       return_url,
       payer_ip,
       locale: 'vi',
-      created_at: now,
+      // The row's own time: a query names the payment by it (VNPay's vnp_CreateDate), src/janitor/.
+      created_at: intent.created_at,
       expires_at,
     });
     return this.toDto(await this.settle(intent, result));

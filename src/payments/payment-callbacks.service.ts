@@ -11,37 +11,33 @@ import type {
   GatewayId,
   PaymentEvent,
 } from '../../adapters/contract';
-import { computeFee, type FeeTable } from '../../adapters/fees';
+import { computeFee } from '../../adapters/fees';
 import type { PgLedger, TransferInput } from '../../ledger';
 import { LEDGER } from '../database/database.module';
 import { Db } from '../database/db';
+import { HUB_CONFIG } from '../config/config.module';
+import type { HubConfig } from '../config/config.schema';
+import { feeRuleOf } from '../gateways/fee-schedule';
 import { GatewaysService } from '../gateways/gateways.service';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
 import { PaymentIntentsRepository } from '../payment-intents/payment-intents.repository';
 import { PaymentIntentsService } from '../payment-intents/payment-intents.service';
-import type { IssueReceiptInput } from '../receipts/receipts.service';
 import { ReceiptsService } from '../receipts/receipts.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { holdUnmatchedTransfer } from './bank-transfers';
+import { PaymentConfirmations, receiptFor } from './payment-confirmations';
 import { paymentAccounts, paymentTransfers, suspenseTransfers } from './payment-postings';
 import { PaymentsRepository, type StoredBill, type StoredIntent } from './payments.repository';
-
-/** Injection token of the gateways' fee table (adapters/fees.ts); `{}`: no fee is booked. */
-export const PAYMENT_FEES = Symbol('PAYMENT_FEES');
-
-/** The payment method each intent method is ordered with (as PaymentIntentsService sends it). */
-const FEE_METHOD = {
-  vnpay: 'gateway_choice',
-  momo: 'wallet',
-  zalopay: 'wallet',
-  vietqr: 'bank_transfer',
-} as const;
 
 /** A ledger answer other than these rolls the whole payment back (and the gateway is told to retry). */
 const POSTED = new Set(['created', 'exists']);
 
 @Injectable()
 export class PaymentCallbacksService {
+  /** (gateway, biller) pairs whose ledger accounts this process has already ensured. */
+  readonly #ensured = new Set<string>();
+
   constructor(
     private readonly db: Db,
     private readonly repository: PaymentsRepository,
@@ -51,8 +47,9 @@ export class PaymentCallbacksService {
     private readonly webhooks: WebhooksService,
     private readonly gateways: GatewaysService,
     @Inject(LEDGER) private readonly ledger: PgLedger,
-    @Inject(PAYMENT_FEES) private readonly fees: FeeTable,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(HUB_LOGGER) private readonly logger: Logger,
+    private readonly confirmations: PaymentConfirmations,
   ) {}
 
   /** Verifies, applies and answers one callback in the gateway's own format. */
@@ -82,7 +79,15 @@ export class PaymentCallbacksService {
   }
 
   /** VNPay's check order: order, amount, already confirmed, then the status. */
-  async apply(event: PaymentEvent): Promise<CallbackOutcome> {
+  async apply(received: PaymentEvent): Promise<CallbackOutcome> {
+    let event = received;
+    // A bank transfer is money already received: one that pays no intent exactly goes to suspense.
+    if (event.gateway === 'vietqr') {
+      const { db, repository, ledger, logger } = this;
+      const routed = await holdUnmatchedTransfer(event, { db, repository, ledger, logger });
+      if ('outcome' in routed) return routed.outcome;
+      event = routed.event;
+    }
     const intent = await this.repository.findIntentByReference(event.merchant_ref);
     if (!intent || intent.method !== event.gateway) return 'order_not_found';
     if (event.amount !== intent.amount) {
@@ -108,7 +113,11 @@ export class PaymentCallbacksService {
   }
 
   async #fail(intent: StoredIntent, event: PaymentEvent): Promise<CallbackOutcome> {
-    if (intent.status !== 'requires_action') return 'already_confirmed';
+    // processing without a gateway transaction: the janitor's query found no final word (src/janitor/).
+    const waiting =
+      intent.status === 'requires_action' ||
+      (intent.status === 'processing' && intent.gateway_txn_id === null);
+    if (!waiting) return 'already_confirmed';
     return this.db.transaction(async (tx) => {
       if (await this.repository.markFailed(intent.id, `${event.gateway}_${event.gateway_code}`)) {
         const row = await this.intents.findForPayer(intent.id);
@@ -126,6 +135,13 @@ export class PaymentCallbacksService {
   async #succeed(found: StoredIntent, event: PaymentEvent): Promise<CallbackOutcome> {
     await this.#ensureAccounts(event.gateway, found.biller_id);
     const paid_at = event.paid_at ?? new Date();
+    // Applied with concurrent confirmations in one transaction (payment-confirmations.ts); what a
+    // batch cannot apply, or a batch that fails, comes back here one callback at a time.
+    return this.confirmations.confirm(event, paid_at, () => this.#succeedAlone(event, paid_at));
+  }
+
+  /** One success in a transaction of its own: a batch's fallback, and the way to suspense. */
+  async #succeedAlone(event: PaymentEvent, paid_at: Date): Promise<CallbackOutcome> {
     return this.db.transaction(async (tx) => {
       // Locked, then read again: a concurrent copy of this callback may have committed meanwhile.
       const intent = await this.repository.findIntentByReference(event.merchant_ref, true);
@@ -137,7 +153,7 @@ export class PaymentCallbacksService {
       }
       await this.repository.markSucceeded(intent.id, event.gateway_txn_id, paid_at);
       await this.repository.markBillPaid(bill.id, paid_at);
-      const rule = this.fees[event.gateway]?.[FEE_METHOD[event.gateway]];
+      const rule = feeRuleOf(this.gateways.fees, event.gateway);
       await this.#post(
         tx,
         paymentTransfers({
@@ -148,6 +164,7 @@ export class PaymentCallbacksService {
           gateway_txn_id: event.gateway_txn_id,
           amount: intent.amount,
           fee: rule ? computeFee(intent.amount, rule) : 0n,
+          fee_bearer: this.config.fee_bearer,
         }),
       );
       const receipt = await this.receipts.issueReceipt(receiptFor(intent, bill, event, paid_at));
@@ -207,10 +224,14 @@ export class PaymentCallbacksService {
     if (failed) throw new Error(`ledger refused transfer ${failed.id}: ${failed.result}`);
   }
 
+  /** Once per (gateway, biller) per process: accounts are never deleted, so an ensured pair stays so. */
   async #ensureAccounts(gateway: GatewayId, biller_id: string): Promise<void> {
+    const pair = `${gateway}\u0000${biller_id}`;
+    if (this.#ensured.has(pair)) return;
     const results = await this.ledger.createAccounts(paymentAccounts(gateway, biller_id));
     const failed = results.find((result) => result.result !== 'created' && result.result !== 'exists');
     if (failed) throw new Error(`ledger account ${failed.id}: ${failed.result}`);
+    this.#ensured.add(pair);
   }
 
   #review(event: PaymentEvent, intent: StoredIntent) {
@@ -227,35 +248,4 @@ export class PaymentCallbacksService {
       raw: event.raw,
     };
   }
-}
-
-/** The receipt of a paid bill: its lines when they add up to what was paid, else one line for it. */
-function receiptFor(
-  intent: StoredIntent,
-  bill: StoredBill,
-  event: PaymentEvent,
-  paid_at: Date,
-): IssueReceiptInput {
-  const lines = bill.lines.map((line) => ({
-    fee_name: typeof line.name === 'string' ? line.name : '',
-    amount: /^\d+$/.test(String(line.amount)) ? BigInt(String(line.amount)) : 0n,
-  }));
-  const usable =
-    lines.length > 0 &&
-    lines.every((line) => line.fee_name !== '' && line.amount > 0n) &&
-    lines.reduce((sum, line) => sum + line.amount, 0n) === intent.amount;
-  return {
-    biller_id: intent.biller_id,
-    bill_id: bill.id,
-    payment_intent_id: intent.id,
-    payer: {
-      name: typeof bill.payer.name === 'string' ? bill.payer.name : bill.reference,
-      id_number: typeof bill.payer.id_number === 'string' ? bill.payer.id_number : null,
-    },
-    lines: usable ? lines : [{ fee_name: `Thanh toan ${bill.reference}`, amount: intent.amount }],
-    amount: intent.amount,
-    payment_method: intent.method,
-    gateway_transaction_id: event.gateway_txn_id,
-    paid_at,
-  };
 }

@@ -3,6 +3,7 @@
 // from the gateway's transaction), so a retried callback can only ever answer `exists`.
 import type { AccountInput, TransferInput } from '../../ledger';
 import type { GatewayId } from '../../adapters/contract';
+import type { FeeBearer } from '../config/config.schema';
 
 /** Chart of accounts (docs/ledger.md). */
 export const ACCOUNT_CODES = { clearing: 1100, payable: 2100, suspense: 2900, fees: 5100 } as const;
@@ -23,6 +24,8 @@ export interface PostingInput {
   amount: bigint;
   /** The gateway's fee (0 when none is configured); capped at the amount. */
   fee: bigint;
+  /** FEE_BEARER: `hub` books the fee as its expense; `biller` deducts it from what the biller is owed. */
+  fee_bearer: FeeBearer;
 }
 
 /** Every account a payment through `gateway` for `biller_id` may touch; createAccounts is idempotent. */
@@ -52,9 +55,10 @@ export function paymentAccounts(gateway: GatewayId, biller_id: string): AccountI
 }
 
 /**
- * A payment: clearing → the biller's payable for the whole amount (the agency is owed what its receipt
- * says), then, when the gateway charges a fee, fees → clearing for it. Rule: the hub bears the gateway's
- * fee, so the clearing account ends at what the gateway pays out at settlement (amount − fee).
+ * A payment: clearing → the biller's payable for the whole amount (what its receipt says), then, when the
+ * gateway charges a fee, a second transfer out of the bearer's account into clearing: the hub's fee
+ * expense (`hub`) or the biller's payable (`biller`: the agency is owed amount − fee). Either way the
+ * clearing account ends at what the gateway pays out at settlement (amount − fee).
  * One linked group: all or nothing.
  */
 export function paymentTransfers(input: PostingInput): TransferInput[] {
@@ -78,12 +82,13 @@ export function paymentTransfers(input: PostingInput): TransferInput[] {
   if (fee > 0n) {
     transfers.push({
       id: `pay:${input.payment_intent_id}:fee`,
-      debit_account_id: feesAccount(input.gateway),
+      debit_account_id:
+        input.fee_bearer === 'biller' ? payableAccount(input.biller_id) : feesAccount(input.gateway),
       credit_account_id: clearingAccount(input.gateway),
       amount: fee,
       currency: 'VND',
       code: TRANSFER_CODES.gateway_fee,
-      metadata,
+      metadata: { ...metadata, fee_bearer: input.fee_bearer },
     });
   }
   return linkAll(transfers);
@@ -94,7 +99,7 @@ export function paymentTransfers(input: PostingInput): TransferInput[] {
  * the gateway's suspense account, until a person refunds or reassigns it. No fee is booked here; the
  * refund or reassignment settles it.
  */
-export function suspenseTransfers(input: Omit<PostingInput, 'fee'>): TransferInput[] {
+export function suspenseTransfers(input: Omit<PostingInput, 'fee' | 'fee_bearer'>): TransferInput[] {
   return [
     {
       id: `suspense:${input.payment_intent_id}:${input.gateway_txn_id}`,

@@ -6,18 +6,18 @@ import { GatewaysModule } from '../gateways/gateways.module';
 import { PaymentIntentsModule } from '../payment-intents/payment-intents.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
-import { PAYMENT_FEES, PaymentCallbacksService } from './payment-callbacks.service';
+import { PaymentCallbacksService } from './payment-callbacks.service';
+import { PaymentConfirmations } from './payment-confirmations';
+import { BankTransferController } from './bank-transfer.controller';
 import { PaymentsController } from './payments.controller';
 import { PaymentsRepository } from './payments.repository';
+import { ReturnController, ReturnPagesRepository } from './return.controller';
 
 @Module({
   imports: [BillersModule, GatewaysModule, PaymentIntentsModule, ReceiptsModule, WebhooksModule],
-  controllers: [PaymentsController],
-  providers: [
-    PaymentsRepository,
-    PaymentCallbacksService,
-    // No fee table is configured yet (no setting exists): no fee transfer is posted until one is.
-    { provide: PAYMENT_FEES, useValue: {} },
-  ],
+  controllers: [PaymentsController, BankTransferController, ReturnController],
+  providers: [PaymentsRepository, PaymentCallbacksService, PaymentConfirmations, ReturnPagesRepository],
+  // The janitor (src/janitor/) applies what a gateway query finds through the same path.
+  exports: [PaymentCallbacksService],
 })
 export class PaymentsModule {}

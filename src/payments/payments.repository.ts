@@ -25,7 +25,8 @@ export interface StoredBill {
   lines: Array<{ name?: unknown; amount?: unknown }>;
 }
 
-export type ReviewReason = 'amount_mismatch' | 'duplicate_payment' | 'bill_not_open' | 'gateway_pending';
+export type ReviewReason =
+  'amount_mismatch' | 'duplicate_payment' | 'bill_not_open' | 'gateway_pending' | 'unknown_reference';
 
 export interface NewReview {
   gateway: GatewayId;
@@ -96,11 +97,15 @@ export class PaymentsRepository {
     );
   }
 
-  /** True when the intent moved to failed now (only an intent still waiting can fail). */
+  /**
+   * True when the intent moved to failed now (only an intent still waiting can fail: requires_action,
+   * or processing with no gateway transaction, as the janitor leaves one the gateway did not settle).
+   */
   async markFailed(id: string, failure_code: string): Promise<boolean> {
     const updated = await this.db.query(
       `UPDATE payment_intents SET status = 'failed', failure_code = $2, updated_at = clock_timestamp()
-        WHERE id = $1 AND status = 'requires_action'`,
+        WHERE id = $1
+          AND (status = 'requires_action' OR (status = 'processing' AND gateway_txn_id IS NULL))`,
       [id, failure_code],
     );
     return updated.rowCount === 1;

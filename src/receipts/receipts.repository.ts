@@ -60,6 +60,10 @@ export interface ReceiptRow {
   cancelled_at: Date | null;
   cancellation_reason: string | null;
   cancellation_jws: string | null;
+  /** 'refund': a refund receipt (migrations/0008), pointing at the receipt it refunds. */
+  kind: 'payment' | 'refund';
+  refund_of: string | null;
+  refund_id: string | null;
 }
 
 export type NewReceipt = Omit<
@@ -95,6 +99,9 @@ const RECEIPT_FIELDS = [
   'issued_at',
   'kid',
   'jws',
+  'kind',
+  'refund_of',
+  'refund_id',
 ] as const satisfies ReadonlyArray<keyof NewReceipt>;
 const RECEIPT_COLUMNS = [
   ...RECEIPT_FIELDS,
@@ -206,7 +213,114 @@ export class ReceiptsRepository {
     return next.rows[0]!.last_number;
   }
 
+  /**
+   * Reserves `count` consecutive numbers in each series with one statement (counter rows taken in
+   * key order, so concurrent reservers queue rather than deadlock); answers the first number of each,
+   * in the order given. Like nextNumber, the rows stay locked until the caller's transaction ends:
+   * a rollback gives every number back, a commit keeps them all.
+   */
+  async reserveNumbers(
+    reservations: ReadonlyArray<{
+      biller_id: string;
+      template_symbol: string;
+      series_symbol: string;
+      count: number;
+    }>,
+  ): Promise<bigint[]> {
+    const key = (r: { biller_id: string; template_symbol: string; series_symbol: string }) =>
+      `${r.biller_id}\u0000${r.template_symbol}\u0000${r.series_symbol}`;
+    const sorted = [...reservations].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const reserved = await this.db.query<{
+      biller_id: string;
+      template_symbol: string;
+      series_symbol: string;
+      last_number: bigint;
+    }>(
+      `INSERT INTO receipt_counters AS c (biller_id, template_symbol, series_symbol, last_number)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
+       ON CONFLICT (biller_id, template_symbol, series_symbol)
+         DO UPDATE SET last_number = c.last_number + EXCLUDED.last_number
+       RETURNING biller_id, template_symbol, series_symbol, last_number`,
+      [
+        sorted.map((r) => r.biller_id),
+        sorted.map((r) => r.template_symbol),
+        sorted.map((r) => r.series_symbol),
+        sorted.map((r) => r.count),
+      ],
+    );
+    const last = new Map(reserved.rows.map((row) => [key(row), row.last_number]));
+    return reservations.map((r) => {
+      const end = last.get(key(r));
+      if (end === undefined) throw new Error(`no counter reserved for ${r.biller_id}`);
+      return end - BigInt(r.count) + 1n;
+    });
+  }
+
+  /** Each biller's name and tax id with its series (null when it has none), for issuing in bulk. */
+  async findIssuers(biller_ids: readonly string[]): Promise<
+    Array<{
+      biller_id: string;
+      name: string;
+      tax_id: string | null;
+      series: SeriesRow | null;
+    }>
+  > {
+    const found = await this.db.query<{
+      biller_id: string;
+      name: string;
+      tax_id: string | null;
+      series_biller_id: string | null;
+      receipt_name: string;
+      template_symbol: string;
+      series_symbol: string;
+      collector_address: string | null;
+      updated_at: Date;
+    }>(
+      `SELECT b.id AS biller_id, b.name, b.tax_id, s.biller_id AS series_biller_id, s.receipt_name,
+              s.template_symbol, s.series_symbol, s.collector_address, s.updated_at
+         FROM billers b LEFT JOIN receipt_series s ON s.biller_id = b.id
+        WHERE b.id = ANY($1::text[])`,
+      [[...biller_ids]],
+    );
+    return found.rows.map((row) => ({
+      biller_id: row.biller_id,
+      name: row.name,
+      tax_id: row.tax_id,
+      series:
+        row.series_biller_id === null
+          ? null
+          : {
+              biller_id: row.series_biller_id,
+              receipt_name: row.receipt_name,
+              template_symbol: row.template_symbol,
+              series_symbol: row.series_symbol,
+              collector_address: row.collector_address,
+              updated_at: row.updated_at,
+            },
+    }));
+  }
+
   // --- receipts
+
+  /** insertReceipt for many receipts in one statement; rows come back in the order given. */
+  async insertReceipts(receipts: readonly NewReceipt[]): Promise<ReceiptRow[]> {
+    if (receipts.length === 0) return [];
+    const values: unknown[] = [];
+    const tuples = receipts.map((receipt) => {
+      const start = values.length;
+      for (const field of RECEIPT_FIELDS)
+        values.push(field === 'lines' ? JSON.stringify(receipt.lines) : receipt[field]);
+      return `(${RECEIPT_FIELDS.map((_, index) => `$${start + index + 1}`).join(', ')}, 'issued')`;
+    });
+    const inserted = await this.db.query<ReceiptRow>(
+      `INSERT INTO receipts (${RECEIPT_FIELDS.join(', ')}, status)
+       VALUES ${tuples.join(', ')}
+       RETURNING ${RECEIPT_COLUMNS}`,
+      values,
+    );
+    const rows = new Map(inserted.rows.map((row) => [row.id, row]));
+    return receipts.map((receipt) => rows.get(receipt.id)!);
+  }
 
   async insertReceipt(receipt: NewReceipt): Promise<ReceiptRow> {
     const values = RECEIPT_FIELDS.map((field) =>

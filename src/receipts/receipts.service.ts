@@ -41,6 +41,8 @@ export interface IssueReceiptInput {
   payment_method: string;
   gateway_transaction_id?: string | null;
   paid_at: Date;
+  /** A refund receipt: the receipt of the payment refunded and the refund (src/refunds/). */
+  refund?: { of_receipt: string; refund_id: string } | null;
 }
 
 function unixSeconds(date: Date): number {
@@ -79,6 +81,10 @@ function receiptBody(
     gateway_transaction_id: row.gateway_transaction_id,
     paid_at: unixSeconds(row.paid_at),
     issued_at: unixSeconds(row.issued_at),
+    // Only refund receipts carry these, so a payment receipt signs exactly what it always did.
+    ...(row.kind === 'refund'
+      ? { kind: 'refund' as const, refund_of: row.refund_of, refund: row.refund_id }
+      : {}),
   };
 }
 
@@ -191,6 +197,9 @@ export class ReceiptsService {
         gateway_transaction_id: input.gateway_transaction_id ?? null,
         paid_at: new Date(unixSeconds(input.paid_at) * 1000),
         issued_at: nowToTheSecond(),
+        kind: input.refund ? ('refund' as const) : ('payment' as const),
+        refund_of: input.refund?.of_receipt ?? null,
+        refund_id: input.refund?.refund_id ?? null,
       };
       const body = receiptBody(fields);
       const { jws, kid } = await this.keys.sign(
@@ -198,6 +207,89 @@ export class ReceiptsService {
         RECEIPT_TYP,
       );
       return toReceipt(await this.repository.insertReceipt({ ...fields, jws, kid }));
+    });
+  }
+
+  /**
+   * issueReceipt for many payment receipts at once (the batched confirmations, src/payments/
+   * payment-confirmations.ts), inside the caller's transaction: the issuers read once, each series'
+   * counter moved once by the number of its receipts (consecutive numbers, reserved and locked until
+   * the transaction ends, so still gapless and never reused), the JWS signed concurrently, and one
+   * INSERT. Answers the receipts in the order of the inputs; numbers follow that order per series.
+   */
+  async issueReceipts(inputs: readonly IssueReceiptInput[]): Promise<ReceiptDto[]> {
+    if (inputs.length === 0) return [];
+    for (const input of inputs) {
+      assertIssuable(input);
+      if (input.refund) throw new Error('issueReceipts issues payment receipts only');
+    }
+    // Inside the caller's transaction as it is (no savepoint: a failure here fails the caller's batch).
+    const inTransaction = <T>(fn: () => Promise<T>): Promise<T> =>
+      this.db.inTransaction() ? fn() : this.db.transaction(fn);
+    return inTransaction(async () => {
+      const biller_ids = [...new Set(inputs.map((input) => input.biller_id))];
+      const issuers = new Map(
+        (await this.repository.findIssuers(biller_ids)).map((issuer) => [issuer.biller_id, issuer]),
+      );
+      const missing = biller_ids.find((id) => !issuers.has(id));
+      if (missing) throw new BillerError('biller_not_found', `No such biller: ${missing.slice(0, 64)}.`);
+      const series = new Map(biller_ids.map((id) => [id, toSeries(id, issuers.get(id)!.series)]));
+      const counts = new Map<string, number>();
+      for (const input of inputs) counts.set(input.biller_id, (counts.get(input.biller_id) ?? 0) + 1);
+      const firsts = await this.repository.reserveNumbers(
+        biller_ids.map((id) => ({
+          biller_id: id,
+          template_symbol: series.get(id)!.template_symbol,
+          series_symbol: series.get(id)!.series_symbol,
+          count: counts.get(id)!,
+        })),
+      );
+      const next = new Map(biller_ids.map((id, index) => [id, firsts[index]!]));
+      const issued_at = nowToTheSecond();
+      const all = inputs.map((input) => {
+        const issuer = issuers.get(input.biller_id)!;
+        const own = series.get(input.biller_id)!;
+        const number = next.get(input.biller_id)!;
+        next.set(input.biller_id, number + 1n);
+        return {
+          id: newId('receipt'),
+          biller_id: issuer.biller_id,
+          receipt_name: own.receipt_name,
+          template_symbol: own.template_symbol,
+          series_symbol: own.series_symbol,
+          number,
+          collector_name: issuer.name,
+          collector_tax_id: issuer.tax_id,
+          collector_address: own.collector_address,
+          bill_id: input.bill_id ?? null,
+          payment_intent_id: input.payment_intent_id ?? null,
+          payer_name: input.payer.name,
+          payer_id_number: input.payer.id_number ?? null,
+          payer_address: input.payer.address ?? null,
+          lines: input.lines.map((line) => ({ fee_name: line.fee_name, amount: line.amount.toString() })),
+          amount: input.amount,
+          currency: 'VND' as const,
+          amount_in_words: amountInVietnameseWords(input.amount),
+          payment_method: input.payment_method,
+          gateway_transaction_id: input.gateway_transaction_id ?? null,
+          paid_at: new Date(unixSeconds(input.paid_at) * 1000),
+          issued_at,
+          kind: 'payment' as const,
+          refund_of: null,
+          refund_id: null,
+        };
+      });
+      const signed = await this.keys.signAll(
+        all.map((fields) => {
+          const body = receiptBody(fields);
+          return { iss: this.config.public_url, iat: body.issued_at, ...body };
+        }),
+        RECEIPT_TYP,
+      );
+      const rows = await this.repository.insertReceipts(
+        all.map((fields, index) => ({ ...fields, ...signed[index]! })),
+      );
+      return rows.map(toReceipt);
     });
   }
 

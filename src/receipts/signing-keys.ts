@@ -97,6 +97,23 @@ export class ReceiptSigningKeys {
     return { jws, kid: key.kid };
   }
 
+  /** sign for many payloads: the active key read once, the signatures made concurrently. */
+  async signAll(
+    payloads: ReadonlyArray<Record<string, unknown>>,
+    typ: string,
+  ): Promise<Array<{ jws: string; kid: string }>> {
+    const key = await this.ensureActiveKey();
+    const opened = this.open(key);
+    return Promise.all(
+      payloads.map(async (payload) => ({
+        jws: await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+          .setProtectedHeader({ alg: JWS_ALGORITHM, kid: key.kid, typ })
+          .sign(opened),
+        kid: key.kid,
+      })),
+    );
+  }
+
   /** Checks a compact JWS against the hub's own keys, active or retired. */
   async verify(jws: string): Promise<VerifiedJws> {
     let header: ProtectedHeaderParameters;

@@ -101,6 +101,22 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
     });
   }
 
+  /** Enqueues many deliveries in tx with one INSERT, with the same settings as enqueue. */
+  async enqueueMany(tx: Queryable, deliveries: readonly DeliveryJob[]): Promise<void> {
+    await this.jobs.sendMany(
+      tx,
+      DELIVERY_QUEUE,
+      deliveries.map((data) => ({ id: data.job_id, data })),
+      {
+        retryLimit: this.config.webhook_retry_limit,
+        retryDelay: this.config.webhook_retry_delay_seconds,
+        retryBackoff: this.config.webhook_retry_backoff,
+        expireInSeconds: Math.ceil(this.config.webhook_timeout_ms / 1000) + ACTIVE_MARGIN_SECONDS,
+        deadLetter: DEAD_LETTER_QUEUE,
+      },
+    );
+  }
+
   /** One attempt. Returns on success or when there is nothing to do; throws to have it retried. */
   async deliver(job: PgBoss.Job<DeliveryJob>): Promise<void> {
     const { event_id, job_id } = job.data;

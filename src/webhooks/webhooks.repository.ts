@@ -65,6 +65,41 @@ export class WebhooksRepository {
     return row;
   }
 
+  /**
+   * insertEvent for many events in one statement, each decided the same way from its biller's row;
+   * rows come back in the order given. Throws when a biller is missing (no row may be dropped).
+   */
+  async insertEvents(
+    tx: Queryable,
+    events: ReadonlyArray<{ id: string; event: NewEvent; job_id: string }>,
+  ): Promise<EventRow[]> {
+    if (events.length === 0) return [];
+    const inserted = await tx.query(
+      `INSERT INTO events (id, biller_id, type, data, delivery_status, delivery_job_id)
+       SELECT e.id, b.id, e.type, e.data,
+              CASE WHEN b.webhook_url IS NULL THEN 'no_endpoint' ELSE 'pending' END,
+              CASE WHEN b.webhook_url IS NULL THEN NULL ELSE e.job_id END
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::uuid[])
+                WITH ORDINALITY AS e(id, biller_id, type, data, job_id, position)
+         JOIN billers b ON b.id = e.biller_id
+        ORDER BY e.position
+       RETURNING ${COLUMNS}`,
+      [
+        events.map((row) => row.id),
+        events.map((row) => row.event.biller_id),
+        events.map((row) => row.event.type),
+        events.map((row) => JSON.stringify(row.event.data)),
+        events.map((row) => row.job_id),
+      ],
+    );
+    const rows = new Map((inserted.rows as EventRow[]).map((row) => [row.id, row]));
+    return events.map((row) => {
+      const found = rows.get(row.id);
+      if (!found) throw new Error(`recordEvents: no biller ${row.event.biller_id}`);
+      return found;
+    });
+  }
+
   async findEvent(id: string, biller_id: string | null): Promise<EventRow | null> {
     const found = await this.db.query<EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE id = $1 AND ($2::text IS NULL OR biller_id = $2)`,

@@ -64,6 +64,24 @@ export class WebhooksService {
     return toEvent(row);
   }
 
+  /**
+   * recordEvent for many events at once, in tx: one INSERT of the events and one of their delivery
+   * jobs. The same rows, states and jobs as recording them one by one; answers them in order.
+   */
+  async recordEvents(tx: Queryable, events: readonly NewEvent[]): Promise<EventDto[]> {
+    const rows = await this.repository.insertEvents(
+      tx,
+      events.map((event) => ({ id: newId('event'), event, job_id: this.delivery.newJobId() })),
+    );
+    await this.delivery.enqueueMany(
+      tx,
+      rows
+        .filter((row) => row.delivery_status === 'pending')
+        .map((row) => ({ event_id: row.id, job_id: row.delivery_job_id! })),
+    );
+    return rows.map(toEvent);
+  }
+
   async list(
     principal: Principal,
     filter: Omit<EventFilter, 'biller_id'>,

@@ -150,6 +150,12 @@ describe('VNPay IPN', () => {
     assert.equal(verified.body.valid, true, verified.text);
     assert.deepEqual(await balance(`payable:${agency.id}`), { debits: 0n, credits: 150_000n });
     assert.equal((await balance('clearing:vnpay')).debits >= 150_000n, true);
+    // The simulator's 1.1 % (GATEWAY_FEES unset), borne by the hub (FEE_BEARER=hub), in the same group.
+    const fee = await db.pool.query<{ debit: string; credit: string; amount: string }>(
+      'SELECT debit_account_id AS debit, credit_account_id AS credit, amount::text FROM ledger_transfers WHERE id = $1',
+      [`pay:${created.id}:fee`],
+    );
+    assert.deepEqual(fee.rows, [{ debit: 'fees:vnpay', credit: 'clearing:vnpay', amount: '1650' }]);
     assert.equal(await events('payment_intent.succeeded', created.id), 1);
     assert.equal(await events('receipt.issued', created.id), 1);
     await ledgerOk();
@@ -166,7 +172,7 @@ describe('VNPay IPN', () => {
     });
     assert.equal((await ipn(again)).RspCode, '02');
     assert.equal(await count('receipts WHERE payment_intent_id = $1', [created.id]), 1);
-    assert.equal(await count(`ledger_transfers WHERE id LIKE 'pay:' || $1 || '%'`, [created.id]), 1);
+    assert.equal(await count(`ledger_transfers WHERE id LIKE 'pay:' || $1 || '%'`, [created.id]), 2); // the payment and its fee
   });
 
   it('answers 97 to a tampered IPN and changes nothing', async () => {
@@ -217,7 +223,7 @@ describe('VNPay IPN', () => {
     const codes = answers.map((answer) => answer.RspCode).sort();
     assert.deepEqual(codes, ['00', ...Array<string>(19).fill('02')]);
     assert.equal((await read(created.id)).status, 'succeeded');
-    assert.equal(await count(`ledger_transfers WHERE id LIKE 'pay:' || $1 || '%'`, [created.id]), 1);
+    assert.equal(await count(`ledger_transfers WHERE id LIKE 'pay:' || $1 || '%'`, [created.id]), 2);
     assert.equal(await count('receipts WHERE payment_intent_id = $1', [created.id]), 1);
     assert.equal(await events('payment_intent.succeeded', created.id), 1);
     assert.equal(await events('receipt.issued', created.id), 1);
@@ -246,5 +252,51 @@ describe('VNPay IPN', () => {
       1,
     );
     await ledgerOk();
+  });
+
+  it('deducts the fee from what the agency is owed with FEE_BEARER=biller, at the GATEWAY_FEES rate', async () => {
+    // A second hub on the same database, configured otherwise; the simulators' keys are shared.
+    const port = await freePort();
+    const billerBears = await bootHub(db, {
+      PORT: String(port),
+      HUB_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FEE_BEARER: 'biller',
+      GATEWAY_FEES: '{"vnpay":{"gateway_choice":{"percent":"1","min":"2500"}}}',
+    });
+    try {
+      const other = await createBiller(billerBears, { name: 'Sở Xây dựng', kind: 'agency' });
+      const created = await call<{ id: string }>(billerBears, 'POST', '/v1/bills', {
+        token: other.api_key,
+        body: {
+          kind: 'fee',
+          reference: 'XD-2026-1',
+          payer: { name: 'Lê Văn Cường' },
+          procedure_code: '1.009876.000.00.00.H12',
+          lines: [{ name: 'Phí thẩm định', amount: 100_000, legal_basis: 'Thông tư 38/2022/TT-BTC' }],
+        },
+      });
+      assert.equal(created.status, 201, created.text);
+      const paying = await call<Intent>(billerBears, 'POST', '/v1/payment_intents', {
+        token: other.api_key,
+        body: { bill_id: created.body.id, method: 'vnpay' },
+      });
+      assert.equal(paying.status, 201, paying.text);
+      const answer = await fetch(
+        `${billerBears.url}/v1/gateways/vnpay/ipn?${signedIpn({ ref: paying.body.reference, amount: 100_000n })}`,
+      );
+      assert.equal(((await answer.json()) as { RspCode: string }).RspCode, '00');
+      // 1 % of 100,000 is 1,000, below the rule's minimum: 2,500, taken from the agency's payable.
+      assert.deepEqual(await balance(`payable:${other.id}`), { debits: 2_500n, credits: 100_000n });
+      const fee = await db.pool.query<{ debit: string; credit: string; amount: string }>(
+        'SELECT debit_account_id AS debit, credit_account_id AS credit, amount::text FROM ledger_transfers WHERE id = $1',
+        [`pay:${paying.body.id}:fee`],
+      );
+      assert.deepEqual(fee.rows, [
+        { debit: `payable:${other.id}`, credit: 'clearing:vnpay', amount: '2500' },
+      ]);
+      await ledgerOk();
+    } finally {
+      await billerBears.close();
+    }
   });
 });

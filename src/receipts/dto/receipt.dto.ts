@@ -1,6 +1,6 @@
 // A receipt over the wire. ReceiptBodyDto is exactly what the JWS signs (besides iss and iat): amounts
 // and the number are decimal strings, times Unix seconds; ReceiptDto adds the state and the JWS itself.
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class PartyDto {
   @ApiProperty()
@@ -57,6 +57,12 @@ export class ReceiptBodyDto {
   paid_at!: number;
   @ApiProperty({ type: 'integer', description: 'Unix seconds.' })
   issued_at!: number;
+  @ApiPropertyOptional({ enum: ['refund'], description: 'Refund receipts only (docs/refunds.md).' })
+  kind?: 'refund';
+  @ApiPropertyOptional({ type: 'string', description: 'Refund receipts only: the receipt refunded.' })
+  refund_of?: string | null;
+  @ApiPropertyOptional({ type: 'string', description: 'Refund receipts only: the refund id (re_…).' })
+  refund?: string | null;
 }
 
 export class CancellationDto {

@@ -1,0 +1,440 @@
+// `npm run bench:payments`: how many gateway confirmations per second the hub applies end to end (intent,
+// bill, ledger group, numbered and signed receipt, webhook events, in one transaction each), beside a
+// baseline measured in the same run on the same Postgres: an endpoint that checks the same signatures
+// and does one INSERT per callback.
+//
+// Workload: the hub runs as `npm start` runs it (its own process, src/main.ts) on an embedded Postgres
+// (or DATABASE_URL); 3 agencies, 20,000 bills with one payment intent each (VNPay and MoMo alternating),
+// created through the API; then every intent's signed success callback (VNPay IPN GET, MoMo IPN POST,
+// built with the simulators' keys exactly as the gateways send them), 10% of them sent twice, in random
+// order, 64 at a time. Latency: from sending a callback to the gateway's acknowledgement.
+// Afterwards: every intent succeeded exactly once (`lost`, `double_posted`) and `payhub ledger verify`.
+// Knobs: BENCH_BILLS, BENCH_CALLERS, BENCH_DUPLICATES (share), BENCH_HUB_PROFILE (a directory for the
+// hub's CPU profile), DATABASE_URL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Pool } from 'pg';
+import type { CallbackRequest } from '../adapters/contract';
+import { MomoClient, toWireJson } from '../adapters/momo/momo.client';
+import { IPN_FIELDS, sign as momoSign } from '../adapters/momo/momo.signature';
+import { toWireAmount, VnpayClient } from '../adapters/vnpay/vnpay.client';
+import { canonicalQuery, signQuery } from '../adapters/vnpay/vnpay.signature';
+import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../src/database/embedded-postgres';
+import { ensureDatabase, withDatabase } from '../src/database/pool';
+import { SIMULATOR_KEYS_FILE, type SimulatorKeys } from '../src/gateways/local-simulators';
+
+const BILLS = Number(process.env.BENCH_BILLS ?? 20_000);
+const CALLERS = Number(process.env.BENCH_CALLERS ?? 64);
+const DUPLICATES = Number(process.env.BENCH_DUPLICATES ?? 0.1);
+const AGENCIES = 3;
+const DATABASE = 'payhub_bench_payments';
+const ROOT = resolve(__dirname, '..');
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
+
+interface Payment {
+  method: 'vnpay' | 'momo';
+  intent_id: string;
+  reference: string;
+  amount: bigint;
+}
+
+interface Callback {
+  method: 'GET' | 'POST';
+  /** Path and query, relative to the server under test. */
+  path: string;
+  body: string | null;
+}
+
+interface PhaseResult {
+  per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  seconds: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0
+    ? 0
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `work` over `items` with `callers` concurrent workers, timing each item. */
+async function phase<T>(
+  name: string,
+  items: readonly T[],
+  callers: number,
+  work: (item: T) => Promise<void>,
+): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      for (let index = next++; index < items.length; index = next++) {
+        const t0 = process.hrtime.bigint();
+        await work(items[index]!);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const result = {
+    per_s: Math.round(items.length / seconds),
+    p50_ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+    seconds: Number(seconds.toFixed(2)),
+  };
+  console.log(
+    `${name.padEnd(9)} ${String(result.per_s).padStart(6)} callbacks/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  (${items.length} in ${result.seconds} s)`,
+  );
+  return result;
+}
+
+async function api<T>(base: string, method: string, path: string, token: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** The hub as `npm start` runs it, in its own process, on the given database. */
+async function startHub(
+  database_url: string,
+  data_dir: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // BENCH_HUB_PROFILE=<dir>: the hub writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_HUB_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_HUB_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--require', '@swc-node/register', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: database_url,
+      PORT: String(port),
+      HUB_PUBLIC_URL: url,
+      HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+      HUB_DATA_DIR: data_dir,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('the hub did not become ready within 60 s');
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+}
+
+/** Bills and intents through the API, as billers create them. */
+async function createPayments(hub: string): Promise<Payment[]> {
+  const agencies = await Promise.all(
+    Array.from({ length: AGENCIES }, (_, i) =>
+      api<{ api_key: string }>(hub, 'POST', '/v1/billers', ADMIN_TOKEN, {
+        name: `Bench agency ${i + 1}`,
+        kind: 'agency',
+      }),
+    ),
+  );
+  const payments: Payment[] = new Array(BILLS);
+  const t0 = Date.now();
+  await phase(
+    'setup',
+    Array.from({ length: BILLS }, (_, i) => i),
+    CALLERS,
+    async (i) => {
+      const key = agencies[i % AGENCIES]!.api_key;
+      const amount = 10_000 + randomInt(2_000_000);
+      const bill = await api<{ id: string }>(hub, 'POST', '/v1/bills', key, {
+        kind: 'fee',
+        reference: `BENCH-${i}`,
+        payer: { name: 'Nguyễn Văn An' },
+        procedure_code: '1.001234.000.00.00.H12',
+        lines: [{ name: 'Lệ phí', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
+      });
+      const method = i % 2 === 0 ? 'vnpay' : 'momo';
+      const intent = await api<{ id: string; reference: string }>(hub, 'POST', '/v1/payment_intents', key, {
+        bill_id: bill.id,
+        method,
+      });
+      payments[i] = { method, intent_id: intent.id, reference: intent.reference, amount: BigInt(amount) };
+    },
+  );
+  console.log(
+    `created ${BILLS} bills and intents for ${AGENCIES} agencies in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return payments;
+}
+
+/** Each payment's success callback as its gateway sends it, signed with the simulator's keys. */
+function callbacksOf(payments: readonly Payment[], keys: SimulatorKeys, prefix: string): Callback[] {
+  const callbacks = payments.map((payment, i): Callback => {
+    const txn = String(70_000_000 + i);
+    if (payment.method === 'vnpay') {
+      const params: Record<string, string> = {
+        vnp_Amount: toWireAmount(payment.amount),
+        vnp_BankCode: 'NCB',
+        vnp_OrderInfo: 'Thanh toan',
+        vnp_PayDate: '20261207103000',
+        vnp_ResponseCode: '00',
+        vnp_TmnCode: keys.vnpay.tmn_code,
+        vnp_TransactionNo: txn,
+        vnp_TransactionStatus: '00',
+        vnp_TxnRef: payment.reference,
+      };
+      const query = `${canonicalQuery(params)}&vnp_SecureHash=${signQuery(params, keys.vnpay.hash_secret)}`;
+      return { method: 'GET', path: `${prefix}/vnpay/ipn?${query}`, body: null };
+    }
+    const fields = {
+      partnerCode: keys.momo.partner_code,
+      orderId: payment.reference,
+      requestId: payment.reference,
+      amount: payment.amount.toString(),
+      orderInfo: 'Thanh toan',
+      orderType: 'momo_wallet',
+      transId: txn,
+      resultCode: '0',
+      message: 'Successful.',
+      payType: 'qr',
+      responseTime: '1796619000000',
+      extraData: '',
+    };
+    const signature = momoSign(
+      IPN_FIELDS,
+      { ...fields, accessKey: keys.momo.access_key },
+      keys.momo.secret_key,
+    );
+    const body = toWireJson({
+      ...fields,
+      amount: payment.amount,
+      transId: BigInt(txn),
+      resultCode: 0,
+      responseTime: 1796619000000,
+      signature,
+    });
+    return { method: 'POST', path: `${prefix}/momo/ipn`, body };
+  });
+  // 10% sent twice, and the whole lot shuffled: duplicates arrive close together and apart.
+  const all = [...callbacks, ...callbacks.filter(() => Math.random() < DUPLICATES)];
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all;
+}
+
+/** Keep-alive connections, one per caller, as a gateway's sender pool would hold them. */
+const agent = new Agent({ keepAlive: true, maxSockets: CALLERS });
+
+function post(url: URL, method: string, body: string | null): Promise<{ status: number; text: string }> {
+  return new Promise((done, fail) => {
+    const request = httpRequest(
+      url,
+      {
+        method,
+        agent,
+        headers:
+          body === null
+            ? {}
+            : {
+                'content-type': 'application/json; charset=UTF-8',
+                'content-length': Buffer.byteLength(body),
+              },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          done({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', fail);
+      },
+    );
+    request.on('error', fail);
+    request.end(body ?? undefined);
+  });
+}
+
+async function send(base: string, callback: Callback): Promise<void> {
+  const response = await post(new URL(`${base}${callback.path}`), callback.method, callback.body);
+  // VNPay: 200 {RspCode 00|02}; MoMo: 204 (or 200) once recorded or already confirmed.
+  const ok = callback.method === 'GET' ? /"RspCode":"0[02]"/.test(response.text) : response.status < 300;
+  if (!ok)
+    throw new Error(
+      `callback ${callback.method} ${callback.path.slice(0, 40)}: ${response.status} ${response.text}`,
+    );
+}
+
+/**
+ * The baseline: the same callbacks, each checked by the same adapter code and stored by one INSERT
+ * (a duplicate is absorbed by the primary key), answered in the gateway's format.
+ */
+async function startBaseline(
+  pool: Pool,
+  keys: SimulatorKeys,
+): Promise<{ url: string; close(): Promise<void> }> {
+  await pool.query('DROP TABLE IF EXISTS bench_callbacks');
+  await pool.query(`CREATE TABLE bench_callbacks (gateway text NOT NULL, reference text NOT NULL, txn text NOT NULL,
+    amount bigint NOT NULL, received_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (gateway, txn))`);
+  const vnpay = new VnpayClient({
+    tmn_code: keys.vnpay.tmn_code,
+    hash_secret: keys.vnpay.hash_secret,
+    pay_url: 'http://127.0.0.1/pay',
+    api_url: 'http://127.0.0.1/api',
+  });
+  const momo = new MomoClient({
+    partner_code: keys.momo.partner_code,
+    access_key: keys.momo.access_key,
+    secret_key: keys.momo.secret_key,
+    api_base_url: 'http://127.0.0.1/momo',
+    ipn_url: 'http://127.0.0.1/ipn',
+  });
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const adapter = url.pathname.endsWith('/vnpay/ipn') ? vnpay : momo;
+      const callback: CallbackRequest = {
+        method: request.method ?? 'GET',
+        query: Object.fromEntries(url.searchParams),
+        headers: request.headers,
+        rawBody: Buffer.concat(chunks),
+      };
+      const parsed = adapter.parseCallback(callback);
+      const answer = (outcome: Parameters<typeof adapter.callbackReply>[0]) => {
+        const reply = adapter.callbackReply(outcome);
+        response.writeHead(reply.status, reply.headers).end(reply.body);
+      };
+      if (!parsed.ok) return answer(parsed.rejection.reason);
+      const event = parsed.event;
+      pool
+        .query(
+          'INSERT INTO bench_callbacks (gateway, reference, txn, amount) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+          [event.gateway, event.merchant_ref, event.gateway_txn_id, event.amount],
+        )
+        .then(
+          (result) => answer(result.rowCount === 1 ? 'recorded' : 'already_confirmed'),
+          () => answer('error'),
+        );
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'payhub-bench-payments-'));
+  const hubData = mkdtempSync(join(tmpdir(), 'payhub-bench-hub-'));
+  let postgres: RunningPostgres | null = null;
+  let hub: ChildProcess | null = null;
+  try {
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      // Durable, as the hub runs: fsync and synchronous commit stay on.
+      postgres = await startEmbeddedPostgres({
+        data_dir: scratch,
+        durable: true,
+        max_connections: 200,
+      });
+      adminUrl = postgres.url;
+    }
+    const admin = new Pool({ connectionString: adminUrl, max: 1 });
+    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    await admin.end();
+    await ensureDatabase(adminUrl, DATABASE);
+    const url = withDatabase(adminUrl, DATABASE);
+    console.log(
+      `payments bench: ${BILLS} bills across ${AGENCIES} agencies, VNPay and MoMo, ${CALLERS} concurrent callbacks, ` +
+        `${Math.round(DUPLICATES * 100)}% duplicates`,
+    );
+    const started = await startHub(url, hubData);
+    hub = started.child;
+    const keys = JSON.parse(readFileSync(join(hubData, SIMULATOR_KEYS_FILE), 'utf8')) as SimulatorKeys;
+    const payments = await createPayments(started.url);
+
+    const pool = new Pool({ connectionString: url, max: 20 });
+    const baselineServer = await startBaseline(pool, keys);
+    const baselineCallbacks = callbacksOf(payments, keys, '/baseline');
+    const baseline = await phase('baseline', baselineCallbacks, CALLERS, (cb) =>
+      send(baselineServer.url, cb),
+    );
+    await baselineServer.close();
+
+    const hubCallbacks = callbacksOf(payments, keys, '/v1/gateways');
+    const result = await phase('hub', hubCallbacks, CALLERS, (cb) => send(started.url, cb));
+
+    const counts = (
+      await pool.query<{ succeeded: number; receipts: number; posted: number; events: number }>(
+        `SELECT (SELECT count(*)::int FROM payment_intents WHERE status = 'succeeded') AS succeeded,
+           (SELECT count(*)::int FROM receipts) AS receipts,
+           (SELECT count(*)::int FROM ledger_transfers WHERE code = 1) AS posted,
+           (SELECT count(*)::int FROM events WHERE type = 'payment_intent.succeeded') AS events`,
+      )
+    ).rows[0]!;
+    await pool.end();
+    const lost = BILLS - counts.succeeded;
+    const double_posted =
+      Math.max(0, counts.receipts - BILLS) +
+      Math.max(0, counts.posted - BILLS) +
+      Math.max(0, counts.events - BILLS);
+    const verify = await api<{ ok: boolean }>(started.url, 'GET', '/v1/ledger/verify', ADMIN_TOKEN);
+    // Confirmations: the payments the hub applied, per second of the phase that applied them.
+    const confirmations_per_s = Math.round(BILLS / result.seconds);
+    const baseline_per_s = Math.round(BILLS / baseline.seconds);
+    console.log(
+      JSON.stringify({
+        bench: 'payments',
+        confirmations_per_s,
+        baseline_per_s,
+        ratio: Number((confirmations_per_s / baseline_per_s).toFixed(2)),
+        p99_ms: result.p99_ms,
+        lost,
+        double_posted,
+        verify: verify.ok ? 'ok' : 'failed',
+      }),
+    );
+    if (lost !== 0 || double_posted !== 0 || !verify.ok) process.exitCode = 1;
+  } finally {
+    if (hub && hub.exitCode === null) {
+      const exited = new Promise((done) => hub!.once('exit', done));
+      hub.kill('SIGTERM');
+      await exited;
+    }
+    await postgres?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(hubData, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,388 @@
+// Confirmations applied in batches (src/payments/payment-confirmations.ts) over real HTTP: signed VNPay
+// IPNs, built with the in-process simulator's key, sent many at once. 120 intents of 3 billers: every
+// one paid once, each biller's receipts numbered 1..n, one posting and one event of each type per
+// intent, webhooks delivered; a burst mixing duplicates, second payments and a wrong amount answers
+// each item on its own; and an item whose ledger posting is refused fails alone.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { toWireAmount } from '../../adapters/vnpay/vnpay.client';
+import { canonicalQuery, signQuery } from '../../adapters/vnpay/vnpay.signature';
+import type { PgLedger } from '../../ledger';
+import { LEDGER } from '../../src/database/database.module';
+import { GatewaysService } from '../../src/gateways/gateways.service';
+import type { RunningHub } from '../../src/main';
+import { PaymentConfirmations } from '../../src/payments/payment-confirmations';
+import { paymentAccounts } from '../../src/payments/payment-postings';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { call, createBiller, type CreatedBiller } from './support/api';
+import { bootHub } from './support/hub';
+
+interface Intent {
+  id: string;
+  bill: string;
+  status: string;
+  amount: number;
+  reference: string;
+  receipt: string | null;
+}
+
+/** Answers 200 to every webhook and counts them by event id. */
+class Receiver {
+  readonly ids = new Set<string>();
+  private readonly server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      this.ids.add((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string }).id);
+      response.writeHead(200).end('ok');
+    });
+  });
+
+  async listen(): Promise<string> {
+    await new Promise<void>((done) => this.server.listen(0, '127.0.0.1', done));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((done) => this.server.close(() => done()));
+  }
+}
+
+describe('batched payment confirmations', () => {
+  let db: TestDatabase;
+  let hub: RunningHub;
+  const receiver = new Receiver();
+  let bills = 0;
+  let txn = 70_000_000;
+
+  const sim = () => hub.app.get(GatewaysService).simulators!.vnpay!;
+  const bill = async (biller: CreatedBiller, amount: number): Promise<string> => {
+    const created = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
+      token: biller.api_key,
+      body: {
+        kind: 'fee',
+        reference: `BC-2026-${++bills}`,
+        payer: { name: 'Phạm Thị Dung', id_number: '079123456780' },
+        procedure_code: '1.001234.000.00.00.H12',
+        lines: [{ name: 'Lệ phí hộ tịch', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
+      },
+    });
+    assert.equal(created.status, 201, created.text);
+    return created.body.id;
+  };
+  const intent = async (biller: CreatedBiller, bill_id: string): Promise<Intent> => {
+    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
+      token: biller.api_key,
+      body: { bill_id, method: 'vnpay' },
+    });
+    assert.equal(created.status, 201, created.text);
+    return created.body;
+  };
+  const billAndIntent = async (biller: CreatedBiller, amount: number): Promise<Intent> =>
+    intent(biller, await bill(biller, amount));
+  /** A signed IPN as VNPay sends it, with the simulator's own key. */
+  const signedIpn = (fields: { ref: string; amount: bigint; txn?: string }): string => {
+    const params: Record<string, string> = {
+      vnp_Amount: toWireAmount(fields.amount),
+      vnp_BankCode: 'NCB',
+      vnp_OrderInfo: 'Thanh toan',
+      vnp_PayDate: '20260115103000',
+      vnp_ResponseCode: '00',
+      vnp_TmnCode: sim().tmn_code,
+      vnp_TransactionNo: fields.txn ?? String(++txn),
+      vnp_TransactionStatus: '00',
+      vnp_TxnRef: fields.ref,
+    };
+    const secret = sim().clientConfig().hash_secret;
+    return `${canonicalQuery(params)}&vnp_SecureHash=${signQuery(params, secret)}`;
+  };
+  const ipn = async (query: string): Promise<string> => {
+    const response = await fetch(`${hub.url}/v1/gateways/vnpay/ipn?${query}`);
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { RspCode: string }).RspCode;
+  };
+  const rows = async <R>(sql: string, values: unknown[] = []): Promise<R[]> =>
+    (await db.pool.query(sql, values)).rows as R[];
+  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
+    (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values))[0]!.n;
+  const status = async (id: string): Promise<string> =>
+    (await rows<{ status: string }>('SELECT status FROM payment_intents WHERE id = $1', [id]))[0]!.status;
+  const receiptNumbers = async (biller_id: string): Promise<number[]> =>
+    (
+      await rows<{ n: string }>(
+        'SELECT number::text AS n FROM receipts WHERE biller_id = $1 ORDER BY receipts.number',
+        [biller_id],
+      )
+    ).map((row) => Number(row.n));
+  const ledgerOk = async () => {
+    const verify = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
+    assert.equal(verify.status, 200, verify.text);
+    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
+  };
+  const eventually = async (what: string, check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 30_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((wake) => setTimeout(wake, 50));
+    }
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    hub = await bootHub(db, { JOBS_POLLING_INTERVAL_MS: '500' });
+  });
+  after(async () => {
+    await hub?.close();
+    await receiver.close();
+    await db?.drop();
+  });
+
+  it('applies 120 concurrent confirmations of 3 billers: each once, receipts gapless, events and webhooks', async () => {
+    const base = await receiver.listen();
+    const billers = [
+      await createBiller(hub, { name: 'Sở Tư pháp', kind: 'agency', webhook_url: `${base}/tuphap` }),
+      await createBiller(hub, { name: 'Sở Xây dựng', kind: 'agency' }),
+      await createBiller(hub, { name: 'Sở Giao thông Vận tải', kind: 'agency' }),
+    ];
+    const intents = (
+      await Promise.all(
+        billers.map(async (biller, b) => {
+          const own: Array<Intent & { biller: string }> = [];
+          for (let i = 0; i < 40; i++)
+            own.push({ ...(await billAndIntent(biller, 10_000 * (b + 1) + i)), biller: biller.id });
+          return own;
+        }),
+      )
+    ).flat();
+    const ids = intents.map((paying) => paying.id);
+    const stats = hub.app.get(PaymentConfirmations).stats;
+    const applied = stats.applied;
+
+    const answers = await Promise.all(
+      intents.map((paying) => ipn(signedIpn({ ref: paying.reference, amount: BigInt(paying.amount) }))),
+    );
+    assert.deepEqual(answers, Array<string>(120).fill('00'));
+    // They went through the batches, and at least one batch carried more than one of them.
+    assert.equal(stats.applied - applied, 120);
+    assert.ok(stats.largest > 1, `largest batch ${stats.largest}`);
+
+    assert.equal(
+      await count(`payment_intents WHERE id = ANY($1) AND status = 'succeeded' AND receipt_id IS NOT NULL`, [
+        ids,
+      ]),
+      120,
+    );
+    assert.equal(
+      await count(`bills WHERE id = ANY($1) AND status = 'paid'`, [intents.map((paying) => paying.bill)]),
+      120,
+    );
+    for (const biller of billers) {
+      assert.deepEqual(
+        await receiptNumbers(biller.id),
+        Array.from({ length: 40 }, (_, index) => index + 1),
+      );
+    }
+    // Each intent's receipt is its own, for its amount, and verifies.
+    const receipts = await rows<{ intent: string; receipt: string; amount: string; jws: string }>(
+      `SELECT p.id AS intent, r.id AS receipt, r.amount::text AS amount, r.jws
+         FROM payment_intents p JOIN receipts r ON r.id = p.receipt_id AND r.payment_intent_id = p.id
+        WHERE p.id = ANY($1)`,
+      [ids],
+    );
+    assert.equal(receipts.length, 120);
+    const amounts = new Map(intents.map((paying) => [paying.id, String(paying.amount)]));
+    for (const receipt of receipts) assert.equal(receipt.amount, amounts.get(receipt.intent));
+    for (const receipt of receipts.slice(0, 3)) {
+      const verified = await call<{ valid: boolean }>(hub, 'POST', '/v1/receipts/verify', {
+        token: null,
+        body: { jws: receipt.jws },
+      });
+      assert.equal(verified.body.valid, true, verified.text);
+    }
+    // One payment transfer per intent (and its fee), nothing else.
+    assert.equal(
+      await count(`ledger_transfers WHERE id = ANY(SELECT 'pay:' || unnest($1::text[]))`, [ids]),
+      120,
+    );
+    assert.equal(
+      await count(`ledger_transfers WHERE id = ANY(SELECT 'pay:' || unnest($1::text[]) || ':fee')`, [ids]),
+      120,
+    );
+    for (const biller of billers) {
+      const payable = await rows<{ credits: string }>(
+        'SELECT credits_posted::text AS credits FROM ledger_accounts WHERE id = $1',
+        [`payable:${biller.id}`],
+      );
+      const owed = intents
+        .filter((paying) => paying.biller === biller.id)
+        .reduce((sum, p) => sum + p.amount, 0);
+      assert.deepEqual(payable, [{ credits: String(owed) }]);
+    }
+    // One event of each type per intent, with the intent as the API shows it and the receipt.
+    const succeeded = await rows<{ id: string; n: number; status: string; receipt: string }>(
+      `SELECT data->>'id' AS id, count(*)::int AS n, min(data->>'status') AS status,
+              min(data->>'receipt') AS receipt
+         FROM events WHERE type = 'payment_intent.succeeded' AND data->>'id' = ANY($1) GROUP BY 1`,
+      [ids],
+    );
+    assert.equal(succeeded.length, 120);
+    const receiptOf = new Map(receipts.map((receipt) => [receipt.intent, receipt.receipt]));
+    for (const event of succeeded) {
+      assert.deepEqual(
+        { n: event.n, status: event.status, receipt: event.receipt },
+        { n: 1, status: 'succeeded', receipt: receiptOf.get(event.id) },
+      );
+    }
+    const issued = await rows<{ id: string; n: number }>(
+      `SELECT data->>'payment_intent' AS id, count(*)::int AS n
+         FROM events WHERE type = 'receipt.issued' AND data->>'payment_intent' = ANY($1) GROUP BY 1`,
+      [ids],
+    );
+    assert.equal(issued.length, 120);
+    assert.ok(issued.every((event) => event.n === 1));
+    // The biller with a webhook_url gets all 80 of its events delivered; the others store no_endpoint.
+    const pending = await rows<{ id: string }>(
+      `SELECT id FROM events WHERE biller_id = $1 AND delivery_job_id IS NOT NULL`,
+      [billers[0]!.id],
+    );
+    assert.equal(pending.length, 80);
+    assert.equal(
+      await count(`events WHERE biller_id = ANY($1) AND delivery_status = 'no_endpoint'`, [
+        [billers[1]!.id, billers[2]!.id],
+      ]),
+      160,
+    );
+    await eventually(
+      'the webhooks',
+      async () =>
+        (await count(`events WHERE biller_id = $1 AND delivery_status = 'delivered'`, [billers[0]!.id])) ===
+        80,
+    );
+    assert.ok(pending.every((event) => receiver.ids.has(event.id)));
+    await ledgerOk();
+  });
+
+  it('answers each item of a mixed burst on its own: duplicates, second payments, a wrong amount', async () => {
+    const agency = await createBiller(hub, { name: 'Sở Tài nguyên và Môi trường', kind: 'agency' });
+    // A bill paid before the burst, and a second attempt at it.
+    const paidBill = await bill(agency, 60_000);
+    const first = await intent(agency, paidBill);
+    const second = await intent(agency, paidBill);
+    assert.equal(await ipn(signedIpn({ ref: first.reference, amount: 60_000n })), '00');
+    // A bill with two attempts paid in the same burst.
+    const twiceBill = await bill(agency, 70_000);
+    const twiceA = await intent(agency, twiceBill);
+    const twiceB = await intent(agency, twiceBill);
+    const duplicated = await billAndIntent(agency, 80_000);
+    const wrongAmount = await billAndIntent(agency, 90_000);
+    const fresh = await Promise.all(Array.from({ length: 6 }, (_, i) => billAndIntent(agency, 11_000 + i)));
+    const suspense = await rows<{ credits: string }>(
+      `SELECT credits_posted::text AS credits FROM ledger_accounts WHERE id = 'suspense:vnpay'`,
+    );
+    const suspenseBefore = BigInt(suspense[0]?.credits ?? '0');
+
+    const copy = signedIpn({ ref: duplicated.reference, amount: 80_000n });
+    const burst = [
+      ...Array<string>(4).fill(copy),
+      signedIpn({ ref: second.reference, amount: 60_000n }),
+      signedIpn({ ref: twiceA.reference, amount: 70_000n }),
+      signedIpn({ ref: twiceB.reference, amount: 70_000n }),
+      signedIpn({ ref: wrongAmount.reference, amount: 9_000n }),
+      ...fresh.map((paying) => signedIpn({ ref: paying.reference, amount: BigInt(paying.amount) })),
+    ];
+    const answers = await Promise.all(burst.map(ipn));
+    assert.deepEqual(answers.slice(0, 4).sort(), ['00', '02', '02', '02']);
+    assert.deepEqual(answers.slice(4), ['00', '00', '00', '04', ...Array<string>(6).fill('00')]);
+
+    assert.equal(await status(duplicated.id), 'succeeded');
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [duplicated.id]), 1);
+    assert.equal(await count(`ledger_transfers WHERE id LIKE 'pay:' || $1 || '%'`, [duplicated.id]), 2);
+    assert.equal(
+      await count(`events WHERE type = 'payment_intent.succeeded' AND data->>'id' = $1`, [duplicated.id]),
+      1,
+    );
+    // The second payment of the paid bill: held in suspense for review, no receipt.
+    assert.equal(await status(second.id), 'processing');
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [second.id]), 0);
+    assert.equal(
+      await count(`payment_reviews WHERE reference = $1 AND reason = 'duplicate_payment'`, [
+        second.reference,
+      ]),
+      1,
+    );
+    // Two attempts at one bill in one burst: one pays it, the other is held.
+    assert.deepEqual([await status(twiceA.id), await status(twiceB.id)].sort(), ['processing', 'succeeded']);
+    assert.equal(await count('receipts WHERE bill_id = $1', [twiceBill]), 1);
+    assert.equal(
+      await count(`payment_reviews WHERE reference = ANY($1) AND reason = 'duplicate_payment'`, [
+        [twiceA.reference, twiceB.reference],
+      ]),
+      1,
+    );
+    const suspenseAfter = await rows<{ credits: string }>(
+      `SELECT credits_posted::text AS credits FROM ledger_accounts WHERE id = 'suspense:vnpay'`,
+    );
+    assert.equal(BigInt(suspenseAfter[0]!.credits) - suspenseBefore, 60_000n + 70_000n);
+    // The wrong amount: kept for review, nothing paid.
+    assert.equal(await status(wrongAmount.id), 'requires_action');
+    assert.equal(
+      await count(`payment_reviews WHERE reference = $1 AND reason = 'amount_mismatch'`, [
+        wrongAmount.reference,
+      ]),
+      1,
+    );
+    for (const paying of fresh) assert.equal(await status(paying.id), 'succeeded');
+    // first, duplicated, one of the two, six fresh: nine receipts, numbered 1..9.
+    assert.deepEqual(await receiptNumbers(agency.id), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await ledgerOk();
+  });
+
+  it('fails only the item whose ledger posting is refused; the rest of its batch is applied', async () => {
+    const agency = await createBiller(hub, { name: 'Sở Y tế', kind: 'agency' });
+    const victim = await billAndIntent(agency, 50_000);
+    const others = await Promise.all(Array.from({ length: 10 }, (_, i) => billAndIntent(agency, 21_000 + i)));
+    // Another transfer already holds the id the victim's payment would post under, for another amount:
+    // the ledger answers exists_with_different_amount for it, and refuses its linked group.
+    const ledger = hub.app.get<PgLedger>(LEDGER);
+    const accounts = await ledger.createAccounts(paymentAccounts('vnpay', agency.id));
+    assert.ok(accounts.every((account) => account.result === 'created' || account.result === 'exists'));
+    const [rogue] = await ledger.createTransfers([
+      {
+        id: `pay:${victim.id}`,
+        debit_account_id: 'clearing:vnpay',
+        credit_account_id: `payable:${agency.id}`,
+        amount: 1n,
+        currency: 'VND',
+        code: 1,
+      },
+    ]);
+    assert.equal(rogue!.result, 'created');
+    const stats = hub.app.get(PaymentConfirmations).stats;
+    const fallbacks = stats.fallbacks;
+
+    const answers = await Promise.all([
+      ipn(signedIpn({ ref: victim.reference, amount: 50_000n })),
+      ...others.map((paying) => ipn(signedIpn({ ref: paying.reference, amount: BigInt(paying.amount) }))),
+    ]);
+    // 99: VNPay retries that one only.
+    assert.deepEqual(answers, ['99', ...Array<string>(10).fill('00')]);
+    assert.ok(stats.fallbacks > fallbacks);
+    assert.equal(await status(victim.id), 'requires_action');
+    assert.equal(await count(`bills WHERE id = $1 AND status = 'open'`, [victim.bill]), 1);
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [victim.id]), 0);
+    assert.equal(
+      await count(`events WHERE data->>'id' = $1 OR data->>'payment_intent' = $1`, [victim.id]),
+      0,
+    );
+    for (const paying of others) assert.equal(await status(paying.id), 'succeeded');
+    // The failed batch gave its numbers back: the ten receipts are 1..10.
+    assert.deepEqual(
+      await receiptNumbers(agency.id),
+      Array.from({ length: 10 }, (_, index) => index + 1),
+    );
+    await ledgerOk();
+  });
+});

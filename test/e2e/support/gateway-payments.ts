@@ -1,0 +1,227 @@
+// What the gateway callback suites share: a hub whose in-process simulators call it back over real HTTP
+// (HUB_PUBLIC_URL is the hub's own address), bills of each kind, payment intents, and the checks of a
+// paid (or untouched) payment: intent, bill, ledger transfers, receipt, events, ledger verify.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { GatewayId } from '../../../adapters/contract';
+import { GatewaysService } from '../../../src/gateways/gateways.service';
+import type { LocalSimulators } from '../../../src/gateways/local-simulators';
+import type { RunningHub } from '../../../src/main';
+import type { TestDatabase } from '../../support/database';
+import { call, createBiller, type CreatedBiller } from './api';
+import { bootHub } from './hub';
+
+export interface Intent {
+  id: string;
+  bill: string;
+  method: string;
+  status: string;
+  amount: number;
+  reference: string;
+  receipt: string | null;
+  next_action: { url?: string } | null;
+}
+
+export type BillKind = 'fee' | 'parking' | 'hospital';
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A hub on a free port that is also its HUB_PUBLIC_URL, so its simulators call it back. */
+export async function bootCallbackHub(db: TestDatabase): Promise<RunningHub> {
+  const port = await freePort();
+  return bootHub(db, { PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
+}
+
+/** A stay that ended a minute ago and lasted 2 h 30 min: priced by the operator's own lines. */
+function parkingBody(reference: string, amount: number): Record<string, unknown> {
+  const exited_ms = Date.now() - 60_000;
+  return {
+    kind: 'parking',
+    reference,
+    payer: { name: 'Khách vãng lai' },
+    lot: 'LOT-BENTHANH',
+    plate: '51f-123.45',
+    entered_at: new Date(exited_ms - 2.5 * 3_600_000).toISOString(),
+    exited_at: new Date(exited_ms).toISOString(),
+    lines: [{ name: 'Phí trông giữ xe 51F-123.45', amount }],
+  };
+}
+
+function hospitalBody(reference: string, amount: number): Record<string, unknown> {
+  return {
+    kind: 'hospital',
+    reference,
+    payer: { name: 'Trần Thị Bình' },
+    invoice_number: `HD-${reference}`,
+    patient: { name: 'Trần Văn Cường', insurance_number: 'DN4010123456789' },
+    stage: 'deposit',
+    lines: [{ name: 'Tạm ứng viện phí', amount }],
+  };
+}
+
+function feeBody(reference: string, amount: number): Record<string, unknown> {
+  return {
+    kind: 'fee',
+    reference,
+    payer: { name: 'Nguyễn Văn An', id_number: '079123456789' },
+    procedure_code: '1.001234.000.00.00.H12',
+    lines: [{ name: 'Lệ phí hộ tịch', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
+  };
+}
+
+export class PaymentsHarness {
+  #bills = 0;
+  readonly billers = {} as Record<BillKind, CreatedBiller>;
+
+  constructor(
+    readonly hub: RunningHub,
+    readonly db: TestDatabase,
+  ) {}
+
+  /** One biller of each kind: an agency (fees), a parking operator, a hospital. */
+  async setUp(): Promise<this> {
+    this.billers.fee = await createBiller(this.hub, { name: 'Sở Tư pháp', kind: 'agency' });
+    this.billers.parking = await createBiller(this.hub, {
+      name: 'Bãi đỗ xe Trung tâm',
+      kind: 'parking_operator',
+    });
+    this.billers.hospital = await createBiller(this.hub, {
+      name: 'Bệnh viện Đa khoa Tỉnh',
+      kind: 'hospital',
+    });
+    return this;
+  }
+
+  get sims(): Partial<LocalSimulators> {
+    return this.hub.app.get(GatewaysService).simulators!;
+  }
+
+  async bill(kind: BillKind, amount: number): Promise<string> {
+    const reference = `T${process.pid}-${kind}-${++this.#bills}`;
+    const body =
+      kind === 'fee'
+        ? feeBody(reference, amount)
+        : kind === 'parking'
+          ? parkingBody(reference, amount)
+          : hospitalBody(reference, amount);
+    const created = await call<{ id: string; amount: number }>(this.hub, 'POST', '/v1/bills', {
+      token: this.billers[kind].api_key,
+      body,
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.amount, amount);
+    return created.body.id;
+  }
+
+  /** An intent for the bill, its pay page opened (VNPay's simulator learns the order from it). */
+  async intent(kind: BillKind, bill_id: string, method: GatewayId): Promise<Intent> {
+    const created = await call<Intent>(this.hub, 'POST', '/v1/payment_intents', {
+      token: this.billers[kind].api_key,
+      body: { bill_id, method },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.status, 'requires_action');
+    assert.equal((await fetch(created.body.next_action!.url!, { redirect: 'manual' })).status, 200);
+    return created.body;
+  }
+
+  async read(kind: BillKind, id: string): Promise<Intent> {
+    const answer = await call<Intent>(this.hub, 'GET', `/v1/payment_intents/${id}`, {
+      token: this.billers[kind].api_key,
+    });
+    assert.equal(answer.status, 200, answer.text);
+    return answer.body;
+  }
+
+  async billStatus(kind: BillKind, id: string): Promise<string> {
+    const answer = await call<{ status: string }>(this.hub, 'GET', `/v1/bills/${id}`, {
+      token: this.billers[kind].api_key,
+    });
+    assert.equal(answer.status, 200, answer.text);
+    return answer.body.status;
+  }
+
+  async count(sql: string, values: unknown[] = []): Promise<number> {
+    return (await this.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values)).rows[0]!
+      .n;
+  }
+
+  events(type: string, intent_id: string): Promise<number> {
+    return this.count(`events WHERE type = $1 AND data::text LIKE '%' || $2 || '%'`, [type, intent_id]);
+  }
+
+  /** The ledger transfers of a payment intent (the payment, its fee, any suspense), by id. */
+  async transfers(
+    intent_id: string,
+  ): Promise<Array<{ id: string; debit: string; credit: string; amount: string }>> {
+    return (
+      await this.db.pool.query<{ id: string; debit: string; credit: string; amount: string }>(
+        `SELECT id, debit_account_id AS debit, credit_account_id AS credit, amount::text AS amount
+           FROM ledger_transfers WHERE id LIKE '%:' || $1 || '%' ORDER BY id`,
+        [intent_id],
+      )
+    ).rows;
+  }
+
+  async ledgerOk(): Promise<void> {
+    const verify = await call<{ ok: boolean; faults: unknown[] }>(this.hub, 'GET', '/v1/ledger/verify');
+    assert.equal(verify.status, 200, verify.text);
+    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
+  }
+
+  async until(check: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((wake) => setTimeout(wake, 25));
+    }
+  }
+
+  /**
+   * Everything a paid intent leaves behind: succeeded with a receipt, its bill paid, the payment
+   * posted clearing:<gateway> -> payable:<biller> once, one event of each kind, the ledger sound.
+   */
+  async assertPaid(kind: BillKind, intent: Intent, gateway: GatewayId, amount: number): Promise<void> {
+    const paid = await this.read(kind, intent.id);
+    assert.equal(paid.status, 'succeeded');
+    assert.ok(paid.receipt, 'the paid intent names its receipt');
+    assert.equal(await this.billStatus(kind, intent.bill), 'paid');
+    const receipt = await call<{ amount: string; payment_method: string }>(
+      this.hub,
+      'GET',
+      `/v1/receipts/${paid.receipt}`,
+      { token: this.billers[kind].api_key },
+    );
+    assert.equal(receipt.status, 200, receipt.text);
+    assert.equal(receipt.body.amount, String(amount));
+    assert.equal(await this.count('receipts WHERE payment_intent_id = $1', [intent.id]), 1);
+    const payment = (await this.transfers(intent.id)).find((row) => row.id === `pay:${intent.id}`);
+    assert.deepEqual(payment, {
+      id: `pay:${intent.id}`,
+      debit: `clearing:${gateway}`,
+      credit: `payable:${this.billers[kind].id}`,
+      amount: String(amount),
+    });
+    assert.equal(await this.events('payment_intent.succeeded', intent.id), 1);
+    assert.equal(await this.events('receipt.issued', intent.id), 1);
+    await this.ledgerOk();
+  }
+
+  /** Nothing happened to the intent: still waiting, no transfer, no receipt, no event. */
+  async assertUntouched(kind: BillKind, intent: Intent): Promise<void> {
+    assert.equal((await this.read(kind, intent.id)).status, 'requires_action');
+    assert.equal(await this.billStatus(kind, intent.bill), 'open');
+    assert.deepEqual(await this.transfers(intent.id), []);
+    assert.equal(await this.count('receipts WHERE payment_intent_id = $1', [intent.id]), 0);
+    assert.equal(await this.count(`events WHERE data::text LIKE '%' || $1 || '%'`, [intent.id]), 0);
+  }
+}
