@@ -6,14 +6,34 @@ import type { GatewayId } from '../../adapters/contract';
 import type { FeeBearer } from '../config/config.schema';
 
 /** Chart of accounts (docs/ledger.md). */
-export const ACCOUNT_CODES = { clearing: 1100, payable: 2100, suspense: 2900, fees: 5100 } as const;
-/** Transfer reasons. */
-export const TRANSFER_CODES = { payment: 1, gateway_fee: 2, suspense: 3 } as const;
+export const ACCOUNT_CODES = {
+  clearing: 1100,
+  bank: 1200,
+  payable: 2100,
+  suspense: 2900,
+  fees: 5100,
+  write_offs: 5900,
+} as const;
+/** Transfer reasons (docs/ledger.md): one list for every module that posts. */
+export const TRANSFER_CODES = {
+  payment: 1,
+  gateway_fee: 2,
+  suspense: 3,
+  refund: 4,
+  settlement: 5,
+  fee_adjustment: 6,
+  payout: 7,
+  write_off: 8,
+  late_capture: 9,
+} as const;
 
 export const clearingAccount = (gateway: GatewayId) => `clearing:${gateway}`;
 export const payableAccount = (biller_id: string) => `payable:${biller_id}`;
 export const feesAccount = (gateway: GatewayId) => `fees:${gateway}`;
 export const suspenseAccount = (gateway: GatewayId) => `suspense:${gateway}`;
+/** The hub's collection account at its bank: gateways settle into it, agencies are paid out of it. */
+export const BANK_ACCOUNT = 'bank:collection';
+export const writeOffsAccount = (gateway: GatewayId) => `write_offs:${gateway}`;
 
 export interface PostingInput {
   gateway: GatewayId;

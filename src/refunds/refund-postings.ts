@@ -3,13 +3,10 @@
 // answered. Ids derive from the refund id, so every retry (request, sweep, second hub) answers `exists`.
 import type { TransferInput } from '../../ledger';
 import type { GatewayId } from '../../adapters/contract';
-import { clearingAccount, payableAccount } from '../payments/payment-postings';
+import { clearingAccount, payableAccount, TRANSFER_CODES } from '../payments/payment-postings';
 
-/**
- * Transfer reason of a refund (docs/ledger.md); payment-postings.ts holds 1 to 3. [Kept here so the
- * refunds module owns it; move it into TRANSFER_CODES when that list is next edited.]
- */
-export const REFUND_TRANSFER_CODE = 4;
+/** Transfer reason of a refund (docs/ledger.md). */
+export const REFUND_TRANSFER_CODE = TRANSFER_CODES.refund;
 
 /**
  * How long the reservation holds before the ledger's expiry sweep releases it: long enough for a gateway
