@@ -19,6 +19,7 @@ import {
   type PaymentOrder,
   type PaymentQuery,
   type PaymentQueryResult,
+  type PaymentStatus,
   type RefundQuery,
   type RefundRequest,
   type RefundResult,
@@ -34,8 +35,10 @@ import {
   type CreateMacFields,
   queryMac,
   queryRefundMac,
+  REDIRECT_FIELDS,
   refundMac,
   verifyCallbackMac,
+  verifyRedirectChecksum,
 } from './zalopay.signature';
 import { parseSettlementFile } from './zalopay.settlement';
 import { callbackAnswer, createDeclineRetryable, queryStatus, refundStatus } from './zalopay.status';
@@ -48,6 +51,16 @@ import {
   type ZalopayQueryRequest,
   type ZalopayRefundRequest,
 } from './zalopay.types';
+
+/** ZaloPay's browser redirect, verified: which order and what the payer was told (display only). */
+export type ZalopayRedirectResult =
+  | {
+      readonly ok: true;
+      readonly merchant_ref: string;
+      readonly amount: bigint;
+      readonly status: PaymentStatus;
+    }
+  | { readonly ok: false; readonly rejection: CallbackRejection };
 
 /** Assumed limits: zalopay.md names none (see docs/adapters/zalopay.md). */
 export const ZALOPAY_AMOUNT_MIN = 1_000n;
@@ -275,6 +288,9 @@ export class ZalopayClient implements GatewayAdapter {
     /** Verifies a callback body exactly as received. */
     verify: (request: Pick<CallbackRequest, 'rawBody'>): CallbackResult =>
       this.verifyCallbackBody(request.rawBody),
+    /** Verifies the browser redirect's query (checksum with key2); display only. */
+    verifyRedirect: (query: CallbackRequest['query']): ZalopayRedirectResult =>
+      this.verifyRedirectQuery(query),
     reply: (outcome: CallbackOutcome): CallbackReply => this.callbackReply(outcome),
   };
 
@@ -449,6 +465,37 @@ export class ZalopayClient implements GatewayAdapter {
     if (request.method.toUpperCase() !== 'POST')
       return rejection('malformed', 'ZaloPay calls back with POST');
     return this.verifyCallbackBody(request.rawBody);
+  }
+
+  /**
+   * The payer's browser back from ZaloPay: appid, apptransid, pmcid, bankcode, amount, discountamount,
+   * status and their checksum. It carries no zp_trans_id, so it is not a PaymentEvent: only which order
+   * and what the payer was told (status 1 is a success), for a page that moves no money.
+   */
+  verifyRedirectQuery(query: CallbackRequest['query']): ZalopayRedirectResult {
+    const fields = {} as Record<(typeof REDIRECT_FIELDS)[number], string>;
+    for (const name of REDIRECT_FIELDS) {
+      const value = query[name];
+      if (typeof value !== 'string') return rejection('malformed', `${name} is missing or repeated`);
+      fields[name] = value;
+    }
+    const checksum = query.checksum;
+    if (typeof checksum !== 'string' || !MAC.test(checksum))
+      return rejection('malformed', 'checksum is missing');
+    if (!verifyRedirectChecksum(fields, checksum, this.#key2))
+      return rejection('bad_signature', 'checksum does not match');
+    if (readInteger(fields.appid) !== BigInt(this.app_id))
+      return rejection('wrong_merchant', 'appid is not this app');
+    const appTransId = APP_TRANS_ID.exec(fields.apptransid);
+    if (!appTransId) return rejection('malformed', 'apptransid must be yymmdd_ and a reference');
+    const amount = readInteger(fields.amount);
+    if (amount === null || amount < 1n) return rejection('malformed', 'amount must be a positive integer');
+    return {
+      ok: true,
+      merchant_ref: appTransId[2] as string,
+      amount,
+      status: fields.status === '1' ? 'succeeded' : 'failed',
+    };
   }
 
   /**

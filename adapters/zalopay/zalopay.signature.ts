@@ -80,3 +80,23 @@ export function queryRefundMac(
 export function verifyCallbackMac(data: string, mac: string, key2: string): boolean {
   return safeEqualHex(mac, hmacSha256Hex(key2, data));
 }
+
+/** The fields of ZaloPay's browser redirect, in the order its checksum joins them [2nd]. */
+export const REDIRECT_FIELDS = [
+  'appid',
+  'apptransid',
+  'pmcid',
+  'bankcode',
+  'amount',
+  'discountamount',
+  'status',
+] as const;
+
+/** The redirect's checksum: key2 over the seven fields joined with `|`, compared in constant time. */
+export function verifyRedirectChecksum(
+  fields: Readonly<Record<(typeof REDIRECT_FIELDS)[number], string>>,
+  checksum: string,
+  key2: string,
+): boolean {
+  return safeEqualHex(checksum, hmacSha256Hex(key2, REDIRECT_FIELDS.map((name) => fields[name]).join('|')));
+}

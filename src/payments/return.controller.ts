@@ -1,11 +1,14 @@
 // Where a payer's browser lands after paying: display only. The page shows the intent's STORED status
-// (the gateway's server-to-server callback is what moves money, never a browser): a VNPay return is
-// verified with the adapter only to trust which intent it names and, while the IPN has not arrived yet,
-// to say "processing" rather than "not paid". Nothing here writes to the database.
+// (the gateway's server-to-server callback is what moves money, never a browser): a VNPay, MoMo or
+// ZaloPay return is verified with the adapter only to trust which intent it names and, while the
+// callback has not arrived yet, to say "processing" rather than "not paid". Nothing here writes to the
+// database.
 import { Controller, Get, Injectable, Param, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { PaymentEvent } from '../../adapters/contract';
+import type { GatewayId, PaymentEvent } from '../../adapters/contract';
+import { MomoClient } from '../../adapters/momo/momo.client';
+import { ZalopayClient } from '../../adapters/zalopay/zalopay.client';
 import { isId } from '../common/ids';
 import { Db } from '../database/db';
 import { GatewaysService } from '../gateways/gateways.service';
@@ -132,14 +135,18 @@ export class ReturnController {
     summary: 'The hub’s default return URL: an HTML status page for the payer, display only.',
     description:
       'Intents created without return_url send the payer back here. With VNPay’s signed vnp_* ' +
-      'parameters it is the VNPay return page; with ?payment_intent=pi_… it shows that intent. The ' +
-      'status shown is the stored one. An unverifiable link: 400. Changes nothing.',
+      'parameters it is the VNPay return page; with MoMo’s signed redirect (partnerCode, orderId, …, ' +
+      'signature) or ZaloPay’s (appid, apptransid, …, checksum) the intent is found by its reference; ' +
+      'with ?payment_intent=pi_… it shows that intent. The status shown is the stored one. An ' +
+      'unverifiable link: 400. Changes nothing.',
   })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The status page.' })
   @ApiBadRequestResponse({ description: 'The link cannot be verified.' })
   async checkoutReturn(@Query() query: Query, @Res() reply: FastifyReply): Promise<void> {
     if (Object.keys(query).some((name) => name.startsWith('vnp_'))) return this.#vnpay(query, reply);
+    if ('partnerCode' in query && 'signature' in query) return this.#momo(query, reply);
+    if ('apptransid' in query && 'checksum' in query) return this.#zalopay(query, reply);
     const id = one(query, 'payment_intent');
     if (id === null || !isId('payment_intent', id)) return send(reply, 400, invalidLinkPage());
     const row = await this.repository.findIntent({ id });
@@ -181,9 +188,34 @@ export class ReturnController {
       .adapter('vnpay')
       .parseCallback({ method: 'GET', query, headers: {}, rawBody: '' });
     if (!parsed.ok) return send(reply, 400, invalidLinkPage());
-    const row = await this.repository.findIntent({ reference: parsed.event.merchant_ref });
-    if (!row || row.method !== 'vnpay') return send(reply, 404, notFoundPage());
-    return send(reply, 200, returnPage(view(row, parsed.event.status)));
+    return this.#show('vnpay', parsed.event, reply);
+  }
+
+  /** MoMo's redirect carries the IPN's signed fields; orderId is the hub's reference. */
+  async #momo(query: Query, reply: FastifyReply): Promise<void> {
+    const adapter = this.gateways.adapter('momo');
+    const parsed = adapter instanceof MomoClient ? adapter.webhooks.verifyRedirect(query) : null;
+    if (!parsed?.ok) return send(reply, 400, invalidLinkPage());
+    return this.#show('momo', parsed.event, reply);
+  }
+
+  /** ZaloPay's redirect has its own checksum (key2); apptransid is `yymmdd_` and the hub's reference. */
+  async #zalopay(query: Query, reply: FastifyReply): Promise<void> {
+    const adapter = this.gateways.adapter('zalopay');
+    const parsed = adapter instanceof ZalopayClient ? adapter.webhooks.verifyRedirect(query) : null;
+    if (!parsed?.ok) return send(reply, 400, invalidLinkPage());
+    return this.#show('zalopay', parsed, reply);
+  }
+
+  /** The intent a verified return names, if it is that gateway's, with its stored status. */
+  async #show(
+    gateway: GatewayId,
+    verified: Pick<PaymentEvent, 'merchant_ref' | 'status'>,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const row = await this.repository.findIntent({ reference: verified.merchant_ref });
+    if (!row || row.method !== gateway) return send(reply, 404, notFoundPage());
+    return send(reply, 200, returnPage(view(row, verified.status)));
   }
 }
 

@@ -124,6 +124,46 @@ function toSeries(biller_id: string, row: SeriesRow | null): ReceiptSeriesDto {
   };
 }
 
+/**
+ * A receipt's stored fields before signing: the one mapping from what the payment says, who collects
+ * and in which series, for issueReceipt and issueReceipts alike.
+ */
+function receiptFields(
+  input: IssueReceiptInput,
+  collector: { biller_id: string; name: string; tax_id: string | null },
+  series: ReceiptSeriesDto,
+  number: bigint,
+  issued_at: Date,
+) {
+  return {
+    id: newId('receipt'),
+    biller_id: collector.biller_id,
+    receipt_name: series.receipt_name,
+    template_symbol: series.template_symbol,
+    series_symbol: series.series_symbol,
+    number,
+    collector_name: collector.name,
+    collector_tax_id: collector.tax_id,
+    collector_address: series.collector_address,
+    bill_id: input.bill_id ?? null,
+    payment_intent_id: input.payment_intent_id ?? null,
+    payer_name: input.payer.name,
+    payer_id_number: input.payer.id_number ?? null,
+    payer_address: input.payer.address ?? null,
+    lines: input.lines.map((line) => ({ fee_name: line.fee_name, amount: line.amount.toString() })),
+    amount: input.amount,
+    currency: 'VND' as const,
+    amount_in_words: amountInVietnameseWords(input.amount),
+    payment_method: input.payment_method,
+    gateway_transaction_id: input.gateway_transaction_id ?? null,
+    paid_at: new Date(unixSeconds(input.paid_at) * 1000),
+    issued_at,
+    kind: input.refund ? ('refund' as const) : ('payment' as const),
+    refund_of: input.refund?.of_receipt ?? null,
+    refund_id: input.refund?.refund_id ?? null,
+  };
+}
+
 function receiptNotFound(id: string): ReceiptError {
   return new ReceiptError('receipt_not_found', `No such receipt: ${id.slice(0, 64)}.`, 'id');
 }
@@ -174,33 +214,13 @@ export class ReceiptsService {
         series.template_symbol,
         series.series_symbol,
       );
-      const fields = {
-        id: newId('receipt'),
-        biller_id: biller.id,
-        receipt_name: series.receipt_name,
-        template_symbol: series.template_symbol,
-        series_symbol: series.series_symbol,
+      const fields = receiptFields(
+        input,
+        { biller_id: biller.id, name: biller.name, tax_id: biller.tax_id },
+        series,
         number,
-        collector_name: biller.name,
-        collector_tax_id: biller.tax_id,
-        collector_address: series.collector_address,
-        bill_id: input.bill_id ?? null,
-        payment_intent_id: input.payment_intent_id ?? null,
-        payer_name: input.payer.name,
-        payer_id_number: input.payer.id_number ?? null,
-        payer_address: input.payer.address ?? null,
-        lines: input.lines.map((line) => ({ fee_name: line.fee_name, amount: line.amount.toString() })),
-        amount: input.amount,
-        currency: 'VND' as const,
-        amount_in_words: amountInVietnameseWords(input.amount),
-        payment_method: input.payment_method,
-        gateway_transaction_id: input.gateway_transaction_id ?? null,
-        paid_at: new Date(unixSeconds(input.paid_at) * 1000),
-        issued_at: nowToTheSecond(),
-        kind: input.refund ? ('refund' as const) : ('payment' as const),
-        refund_of: input.refund?.of_receipt ?? null,
-        refund_id: input.refund?.refund_id ?? null,
-      };
+        nowToTheSecond(),
+      );
       const body = receiptBody(fields);
       const { jws, kid } = await this.keys.sign(
         { iss: this.config.public_url, iat: body.issued_at, ...body },
@@ -251,33 +271,7 @@ export class ReceiptsService {
         const own = series.get(input.biller_id)!;
         const number = next.get(input.biller_id)!;
         next.set(input.biller_id, number + 1n);
-        return {
-          id: newId('receipt'),
-          biller_id: issuer.biller_id,
-          receipt_name: own.receipt_name,
-          template_symbol: own.template_symbol,
-          series_symbol: own.series_symbol,
-          number,
-          collector_name: issuer.name,
-          collector_tax_id: issuer.tax_id,
-          collector_address: own.collector_address,
-          bill_id: input.bill_id ?? null,
-          payment_intent_id: input.payment_intent_id ?? null,
-          payer_name: input.payer.name,
-          payer_id_number: input.payer.id_number ?? null,
-          payer_address: input.payer.address ?? null,
-          lines: input.lines.map((line) => ({ fee_name: line.fee_name, amount: line.amount.toString() })),
-          amount: input.amount,
-          currency: 'VND' as const,
-          amount_in_words: amountInVietnameseWords(input.amount),
-          payment_method: input.payment_method,
-          gateway_transaction_id: input.gateway_transaction_id ?? null,
-          paid_at: new Date(unixSeconds(input.paid_at) * 1000),
-          issued_at,
-          kind: 'payment' as const,
-          refund_of: null,
-          refund_id: null,
-        };
+        return receiptFields(input, issuer, own, number, issued_at);
       });
       const signed = await this.keys.signAll(
         all.map((fields) => {

@@ -3,7 +3,6 @@
 // also signed here with the simulator's secret to probe the rest: forged, replayed, wrong amount,
 // unknown reference (suspense and a review, once per bank_ref however often it is sent).
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   bankNotificationBody,
@@ -15,17 +14,18 @@ import { GatewaysService } from '../../src/gateways/gateways.service';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller } from './support/api';
-import { bootHub } from './support/hub';
-
-interface Intent {
-  id: string;
-  bill: string;
-  status: string;
-  amount: number;
-  reference: string;
-  receipt: string | null;
-  next_action: { type: string; payload?: string } | null;
-}
+import {
+  assertLedgerOk,
+  balance as balanceOf,
+  bootCallbackHub,
+  countEvents,
+  countRows,
+  createBill,
+  createIntent,
+  feeBody,
+  type Intent,
+  until,
+} from './support/gateway-payments';
 
 interface Review {
   reason: string;
@@ -38,17 +38,6 @@ interface Review {
   transfer_id: string | null;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe('bank-transfer notifications (VietQR)', () => {
   let db: TestDatabase;
   let hub: RunningHub;
@@ -57,28 +46,20 @@ describe('bank-transfer notifications (VietQR)', () => {
   let refs = 0;
 
   const bank = (): VietQrBankSimulator => hub.app.get(GatewaysService).simulators!.vietqr!;
-  const bill = async (amount: number): Promise<string> => {
-    const created = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
-      token: agency.api_key,
-      body: {
-        kind: 'fee',
-        reference: `HP-2026-${++bills}`,
+  const bill = (amount: number): Promise<string> =>
+    createBill(
+      hub,
+      agency,
+      feeBody(`HP-2026-${++bills}`, amount, {
         payer: { name: 'Lê Văn Cường' },
-        procedure_code: '1.001234.000.00.00.H12',
-        lines: [{ name: 'Học phí học kỳ I', amount, legal_basis: 'Nghị định 81/2021/NĐ-CP' }],
-      },
-    });
-    assert.equal(created.status, 201, created.text);
-    return created.body.id;
-  };
+        line: 'Học phí học kỳ I',
+        legal_basis: 'Nghị định 81/2021/NĐ-CP',
+      }),
+    );
   const intent = async (bill_id: string): Promise<Intent> => {
-    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
-      token: agency.api_key,
-      body: { bill_id, method: 'vietqr' },
-    });
-    assert.equal(created.status, 201, created.text);
-    assert.equal(created.body.next_action?.type, 'vietqr');
-    return created.body;
+    const created = await createIntent(hub, agency, bill_id, 'vietqr');
+    assert.equal(created.next_action?.type, 'vietqr');
+    return created;
   };
   const read = async (id: string) =>
     (await call<Intent>(hub, 'GET', `/v1/payment_intents/${id}`, { token: agency.api_key })).body;
@@ -111,36 +92,15 @@ describe('bank-transfer notifications (VietQR)', () => {
     bank_ref: `FTTEST${String(++refs).padStart(8, '0')}`,
     transferred_at: new Date(Math.floor(Date.now() / 1000) * 1000),
   });
-  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
-    (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values)).rows[0]!.n;
-  const events = (type: string, intent_id: string) =>
-    count(`events WHERE type = $1 AND data::text LIKE '%' || $2 || '%'`, [type, intent_id]);
-  const balance = async (id: string): Promise<{ debits: bigint; credits: bigint }> => {
-    const row = (
-      await db.pool.query<{ debits: string; credits: string }>(
-        'SELECT debits_posted::text AS debits, credits_posted::text AS credits FROM ledger_accounts WHERE id = $1',
-        [id],
-      )
-    ).rows[0];
-    return row ? { debits: BigInt(row.debits), credits: BigInt(row.credits) } : { debits: 0n, credits: 0n };
-  };
+  const count = (sql: string, values: unknown[] = []) => countRows(db, sql, values);
+  const events = (type: string, intent_id: string) => countEvents(db, type, intent_id);
+  const balance = (id: string) => balanceOf(db, id);
   const reviews = async (): Promise<Review[]> => {
     const listed = await call<{ data: Review[] }>(hub, 'GET', '/v1/payment_reviews');
     assert.equal(listed.status, 200, listed.text);
     return listed.body.data;
   };
-  const ledgerOk = async () => {
-    const verify = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
-    assert.equal(verify.status, 200, verify.text);
-    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
-  };
-  const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((wake) => setTimeout(wake, 50));
-    }
-  };
+  const ledgerOk = () => assertLedgerOk(hub);
   /** Pays the intent's QR at the simulated bank and waits until the hub acknowledged its notice. */
   const payAtBank = async (created: Intent, options: Parameters<VietQrBankSimulator['payQr']>[1] = {}) => {
     const sent = bank().payQr(created.next_action!.payload!, options);
@@ -154,9 +114,8 @@ describe('bank-transfer notifications (VietQR)', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    const port = await freePort();
     // The simulated bank notifies HUB_PUBLIC_URL: the hub itself.
-    hub = await bootHub(db, { PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    hub = await bootCallbackHub(db);
     agency = await createBiller(hub, { name: 'Trường THPT Chu Văn An', kind: 'agency' });
   });
   after(async () => {

@@ -5,16 +5,12 @@
 // payment_intent.succeeded and one receipt.issued event, and the ledger verifying clean.
 import { after, before, describe, it } from 'node:test';
 import type { GatewayId } from '../../adapters/contract';
-import type { RunningHub } from '../../src/main';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type BillKind, bootCallbackHub, PaymentsHarness } from './support/gateway-payments';
+import { type BillKind, PaymentsHarness } from './support/gateway-payments';
 
 const KINDS: readonly BillKind[] = ['fee', 'parking', 'hospital'];
 const GATEWAYS = ['vnpay', 'momo', 'zalopay'] as const satisfies readonly GatewayId[];
 
 describe('bill kinds through the gateways', () => {
-  let db: TestDatabase;
-  let hub: RunningHub;
   let t: PaymentsHarness;
   let amount = 100_000;
 
@@ -26,14 +22,9 @@ describe('bill kinds through the gateways', () => {
   };
 
   before(async () => {
-    db = await createTestDatabase();
-    hub = await bootCallbackHub(db);
-    t = await new PaymentsHarness(hub, db).setUp();
+    t = await PaymentsHarness.start();
   });
-  after(async () => {
-    await hub?.close();
-    await db?.drop();
-  });
+  after(() => t?.close());
 
   for (const kind of KINDS) {
     for (const gateway of GATEWAYS) {

@@ -5,28 +5,27 @@
 // expired; a callback that comes after all that still loses no money. Times are moved in the database
 // where the flow needs "15 minutes later" (never VNPay's order date, which its query needs).
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { toWireAmount } from '../../adapters/vnpay/vnpay.client';
-import { canonicalQuery, signQuery } from '../../adapters/vnpay/vnpay.signature';
 import { Db } from '../../src/database/db';
 import { GatewaysService } from '../../src/gateways/gateways.service';
 import { JanitorRepository } from '../../src/janitor/janitor.repository';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller } from './support/api';
-import { bootHub } from './support/hub';
-
-interface Intent {
-  id: string;
-  bill: string;
-  status: string;
-  amount: number;
-  reference: string;
-  receipt: string | null;
-  failure_code: string | null;
-  next_action: { url?: string } | null;
-}
+import {
+  assertLedgerOk,
+  balance,
+  bootCallbackHub,
+  countEvents,
+  countRows,
+  createBill,
+  createIntent,
+  feeBody,
+  type Intent,
+  sendVnpayIpn,
+  signedVnpayIpn,
+  until,
+} from './support/gateway-payments';
 
 interface RunCounts {
   object: string;
@@ -47,17 +46,6 @@ interface Unresolved {
   last_query_result: string | null;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe('janitor', () => {
   let db: TestDatabase;
   let hub: RunningHub;
@@ -66,32 +54,18 @@ describe('janitor', () => {
   let txn = 70_000_000;
 
   const sim = () => hub.app.get(GatewaysService).simulators!.vnpay!;
-  const bill = async (amount = 150_000, expires_in_ms = 24 * 3600 * 1000): Promise<string> => {
-    const created = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
-      token: agency.api_key,
-      body: {
-        kind: 'fee',
-        reference: `JN-2026-${++bills}`,
+  const bill = (amount = 150_000, expires_in_ms = 24 * 3600 * 1000): Promise<string> =>
+    createBill(
+      hub,
+      agency,
+      feeBody(`JN-2026-${++bills}`, amount, {
         payer: { name: 'Nguyễn Văn An' },
-        procedure_code: '1.001234.000.00.00.H12',
-        lines: [{ name: 'Lệ phí hộ tịch', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
         expires_at: new Date(Date.now() + expires_in_ms).toISOString(),
-      },
-    });
-    assert.equal(created.status, 201, created.text);
-    return created.body.id;
-  };
-  const intent = async (bill_id: string, method = 'vnpay', open_page = true): Promise<Intent> => {
-    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
-      token: agency.api_key,
-      body: { bill_id, method },
-    });
-    assert.equal(created.status, 201, created.text);
-    // Opening the pay page is what makes the simulator know the order.
-    if (open_page)
-      assert.equal((await fetch(created.body.next_action!.url!, { redirect: 'manual' })).status, 200);
-    return created.body;
-  };
+      }),
+    );
+  // Opening the pay page is what makes the simulator know the order.
+  const intent = (bill_id: string, method = 'vnpay', open_page = true): Promise<Intent> =>
+    createIntent(hub, agency, bill_id, method, { open_page });
   const read = async (id: string) =>
     (await call<Intent>(hub, 'GET', `/v1/payment_intents/${id}`, { token: agency.api_key })).body;
   const readBill = async (id: string) =>
@@ -110,24 +84,10 @@ describe('janitor', () => {
     assert.equal(answer.status, 200, answer.text);
     return answer.body.data;
   };
-  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
-    (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values)).rows[0]!.n;
-  const events = (type: string, intent_id: string) =>
-    count(`events WHERE type = $1 AND data::text LIKE '%' || $2 || '%'`, [type, intent_id]);
-  const ledgerOk = async () => {
-    const verify = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
-    assert.equal(verify.status, 200, verify.text);
-    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
-  };
-  const credits = async (id: string): Promise<bigint> => {
-    const row = (
-      await db.pool.query<{ credits: string }>(
-        'SELECT credits_posted::text AS credits FROM ledger_accounts WHERE id = $1',
-        [id],
-      )
-    ).rows[0];
-    return row ? BigInt(row.credits) : 0n;
-  };
+  const count = (sql: string, values: unknown[] = []) => countRows(db, sql, values);
+  const events = (type: string, intent_id: string) => countEvents(db, type, intent_id);
+  const ledgerOk = () => assertLedgerOk(hub);
+  const credits = async (id: string): Promise<bigint> => (await balance(db, id)).credits;
   /** "Later": the intent's window has passed (its order date at the gateway is then no longer its own). */
   const pastExpiry = async (table: 'bills' | 'payment_intents', id: string) => {
     await db.pool.query(
@@ -136,38 +96,13 @@ describe('janitor', () => {
       [id],
     );
   };
-  const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((wake) => setTimeout(wake, 100));
-    }
-  };
-  /** A signed IPN as VNPay sends it, with the simulator's own key. */
-  const ipn = async (ref: string, amount: bigint): Promise<string> => {
-    const params: Record<string, string> = {
-      vnp_Amount: toWireAmount(amount),
-      vnp_BankCode: 'NCB',
-      vnp_OrderInfo: 'Thanh toan',
-      vnp_PayDate: '20260115103000',
-      vnp_ResponseCode: '00',
-      vnp_TmnCode: sim().tmn_code,
-      vnp_TransactionNo: String(++txn),
-      vnp_TransactionStatus: '00',
-      vnp_TxnRef: ref,
-    };
-    const query = `${canonicalQuery(params)}&vnp_SecureHash=${signQuery(params, sim().clientConfig().hash_secret)}`;
-    const response = await fetch(`${hub.url}/v1/gateways/vnpay/ipn?${query}`);
-    assert.equal(response.status, 200);
-    return ((await response.json()) as { RspCode: string }).RspCode;
-  };
+  /** A signed IPN as VNPay sends it, with the simulator's own key; answers its RspCode. */
+  const ipn = async (ref: string, amount: bigint): Promise<string> =>
+    (await sendVnpayIpn(hub, signedVnpayIpn(sim(), { ref, amount, txn: String(++txn) }))).RspCode;
 
   before(async () => {
     db = await createTestDatabase();
-    const port = await freePort();
-    hub = await bootHub(db, {
-      PORT: String(port),
-      HUB_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    hub = await bootCallbackHub(db, {
       // Every intent is due for a query at once; runs only when the tests ask.
       JANITOR_QUERY_AFTER_SECONDS: '0',
       JANITOR_INTERVAL_SECONDS: '0',

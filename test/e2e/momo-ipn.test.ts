@@ -9,16 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { toWireJson } from '../../adapters/momo/momo.client';
 import type { MomoSimulator } from '../../adapters/momo/momo.simulator';
 import { IPN_FIELDS, sign } from '../../adapters/momo/momo.signature';
-import type { RunningHub } from '../../src/main';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { call } from './support/api';
-import { bootCallbackHub, type Intent, PaymentsHarness } from './support/gateway-payments';
+import { call, documentedOperation } from './support/api';
+import { type Intent, PaymentsHarness } from './support/gateway-payments';
 
 const IPN_PATH = '/v1/gateways/momo/ipn';
 
 describe('MoMo IPN', () => {
-  let db: TestDatabase;
-  let hub: RunningHub;
   let t: PaymentsHarness;
   let trans_id = 7_000_000_000;
 
@@ -31,7 +27,7 @@ describe('MoMo IPN', () => {
     fields: { ref: string; amount: bigint; trans_id?: bigint; result_code?: number },
     secret?: string,
   ): string => {
-    const keys = sim().clientConfig(`${hub.url}${IPN_PATH}`);
+    const keys = sim().clientConfig(`${t.hub.url}${IPN_PATH}`);
     const body = {
       partnerCode: keys.partner_code,
       orderId: fields.ref,
@@ -53,31 +49,23 @@ describe('MoMo IPN', () => {
     body: string,
     headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8' },
   ): Promise<{ status: number; text: string; headers: Headers }> => {
-    const response = await fetch(`${hub.url}${IPN_PATH}`, { method: 'POST', headers, body });
+    const response = await fetch(`${t.hub.url}${IPN_PATH}`, { method: 'POST', headers, body });
     return { status: response.status, text: await response.text(), headers: response.headers };
   };
   const gatewayTxn = async (intent_id: string): Promise<string> =>
     (
-      await db.pool.query<{ t: string }>('SELECT gateway_txn_id AS t FROM payment_intents WHERE id = $1', [
+      await t.db.pool.query<{ t: string }>('SELECT gateway_txn_id AS t FROM payment_intents WHERE id = $1', [
         intent_id,
       ])
     ).rows[0]!.t;
 
   before(async () => {
-    db = await createTestDatabase();
-    hub = await bootCallbackHub(db);
-    t = await new PaymentsHarness(hub, db).setUp();
+    t = await PaymentsHarness.start();
   });
-  after(async () => {
-    await hub?.close();
-    await db?.drop();
-  });
+  after(() => t?.close());
 
   it('is in the OpenAPI document as an unauthenticated POST with MoMo’s codes', async () => {
-    const document = (await (await fetch(`${hub.url}/docs/json`)).json()) as {
-      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
-    };
-    const operation = document.paths[IPN_PATH]?.post;
+    const operation = await documentedOperation(t.hub, IPN_PATH, 'post');
     assert.ok(operation, 'POST /v1/gateways/momo/ipn is documented');
     assert.equal(operation.security, undefined);
     assert.ok(operation.responses['204'] && operation.responses['400'] && operation.responses['500']);
@@ -152,7 +140,7 @@ describe('MoMo IPN', () => {
     assert.equal(answer.status, 204);
     await t.assertUntouched('fee', created);
     const reviews = await call<{ data: Array<{ reason: string; reference: string; amount: number }> }>(
-      hub,
+      t.hub,
       'GET',
       '/v1/payment_reviews',
     );

@@ -7,8 +7,6 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { toWireAmount } from '../../adapters/vnpay/vnpay.client';
-import { canonicalQuery, signQuery } from '../../adapters/vnpay/vnpay.signature';
 import type { PgLedger } from '../../ledger';
 import { LEDGER } from '../../src/database/database.module';
 import { GatewaysService } from '../../src/gateways/gateways.service';
@@ -17,16 +15,18 @@ import { PaymentConfirmations } from '../../src/payments/payment-confirmations';
 import { paymentAccounts } from '../../src/payments/payment-postings';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller } from './support/api';
+import {
+  assertLedgerOk,
+  countRows,
+  createBill,
+  createIntent,
+  feeBody,
+  type Intent,
+  sendVnpayIpn,
+  signedVnpayIpn,
+  until,
+} from './support/gateway-payments';
 import { bootHub } from './support/hub';
-
-interface Intent {
-  id: string;
-  bill: string;
-  status: string;
-  amount: number;
-  reference: string;
-  receipt: string | null;
-}
 
 /** Answers 200 to every webhook and counts them by event id. */
 class Receiver {
@@ -59,55 +59,25 @@ describe('batched payment confirmations', () => {
   let txn = 70_000_000;
 
   const sim = () => hub.app.get(GatewaysService).simulators!.vnpay!;
-  const bill = async (biller: CreatedBiller, amount: number): Promise<string> => {
-    const created = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
-      token: biller.api_key,
-      body: {
-        kind: 'fee',
-        reference: `BC-2026-${++bills}`,
+  const bill = (biller: CreatedBiller, amount: number): Promise<string> =>
+    createBill(
+      hub,
+      biller,
+      feeBody(`BC-2026-${++bills}`, amount, {
         payer: { name: 'Phạm Thị Dung', id_number: '079123456780' },
-        procedure_code: '1.001234.000.00.00.H12',
-        lines: [{ name: 'Lệ phí hộ tịch', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
-      },
-    });
-    assert.equal(created.status, 201, created.text);
-    return created.body.id;
-  };
-  const intent = async (biller: CreatedBiller, bill_id: string): Promise<Intent> => {
-    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
-      token: biller.api_key,
-      body: { bill_id, method: 'vnpay' },
-    });
-    assert.equal(created.status, 201, created.text);
-    return created.body;
-  };
+      }),
+    );
+  const intent = (biller: CreatedBiller, bill_id: string): Promise<Intent> =>
+    createIntent(hub, biller, bill_id, 'vnpay');
   const billAndIntent = async (biller: CreatedBiller, amount: number): Promise<Intent> =>
     intent(biller, await bill(biller, amount));
   /** A signed IPN as VNPay sends it, with the simulator's own key. */
-  const signedIpn = (fields: { ref: string; amount: bigint; txn?: string }): string => {
-    const params: Record<string, string> = {
-      vnp_Amount: toWireAmount(fields.amount),
-      vnp_BankCode: 'NCB',
-      vnp_OrderInfo: 'Thanh toan',
-      vnp_PayDate: '20260115103000',
-      vnp_ResponseCode: '00',
-      vnp_TmnCode: sim().tmn_code,
-      vnp_TransactionNo: fields.txn ?? String(++txn),
-      vnp_TransactionStatus: '00',
-      vnp_TxnRef: fields.ref,
-    };
-    const secret = sim().clientConfig().hash_secret;
-    return `${canonicalQuery(params)}&vnp_SecureHash=${signQuery(params, secret)}`;
-  };
-  const ipn = async (query: string): Promise<string> => {
-    const response = await fetch(`${hub.url}/v1/gateways/vnpay/ipn?${query}`);
-    assert.equal(response.status, 200);
-    return ((await response.json()) as { RspCode: string }).RspCode;
-  };
+  const signedIpn = (fields: { ref: string; amount: bigint; txn?: string }): string =>
+    signedVnpayIpn(sim(), { ...fields, txn: fields.txn ?? String(++txn) });
+  const ipn = async (query: string): Promise<string> => (await sendVnpayIpn(hub, query)).RspCode;
   const rows = async <R>(sql: string, values: unknown[] = []): Promise<R[]> =>
     (await db.pool.query(sql, values)).rows as R[];
-  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
-    (await rows<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values))[0]!.n;
+  const count = (sql: string, values: unknown[] = []) => countRows(db, sql, values);
   const status = async (id: string): Promise<string> =>
     (await rows<{ status: string }>('SELECT status FROM payment_intents WHERE id = $1', [id]))[0]!.status;
   const receiptNumbers = async (biller_id: string): Promise<number[]> =>
@@ -117,18 +87,8 @@ describe('batched payment confirmations', () => {
         [biller_id],
       )
     ).map((row) => Number(row.n));
-  const ledgerOk = async () => {
-    const verify = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
-    assert.equal(verify.status, 200, verify.text);
-    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
-  };
-  const eventually = async (what: string, check: () => Promise<boolean>) => {
-    const deadline = Date.now() + 30_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((wake) => setTimeout(wake, 50));
-    }
-  };
+  const ledgerOk = () => assertLedgerOk(hub);
+  const eventually = (what: string, check: () => Promise<boolean>) => until(check, what, 30_000);
 
   before(async () => {
     db = await createTestDatabase();

@@ -5,7 +5,6 @@
 // finished by the sweep), Idempotency-Key replays, and the ledger verified after every test.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { GatewayAdapter, GatewayId } from '../../adapters/contract';
 import { GatewaysService } from '../../src/gateways/gateways.service';
@@ -13,16 +12,16 @@ import type { RunningHub } from '../../src/main';
 import { RefundsSweeper } from '../../src/refunds/refunds.sweeper';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller, type ErrorBody } from './support/api';
-import { bootHub } from './support/hub';
-
-interface Intent {
-  id: string;
-  status: string;
-  amount: number;
-  reference: string;
-  receipt: string | null;
-  next_action: { url?: string } | null;
-}
+import {
+  assertLedgerOk,
+  bootCallbackHub,
+  countRows,
+  createBill,
+  createIntent,
+  feeBody,
+  type Intent,
+  until as untilWithin,
+} from './support/gateway-payments';
 
 interface Refund {
   id: string;
@@ -51,17 +50,6 @@ interface Receipt {
   cancellation_jws: string | null;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe('Refunds', () => {
   let db: TestDatabase;
   let hub: RunningHub;
@@ -70,48 +58,23 @@ describe('Refunds', () => {
   let bills = 0;
 
   const gateways = () => hub.app.get(GatewaysService);
-  const bill = async (amount: number): Promise<string> => {
-    const created = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
-      token: agency.api_key,
-      body: {
-        kind: 'fee',
-        reference: `HT-RF-${++bills}`,
-        payer: { name: 'Trần Thị Bình' },
-        procedure_code: '1.001234.000.00.00.H12',
-        lines: [{ name: 'Lệ phí hộ tịch', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
-      },
-    });
-    assert.equal(created.status, 201, created.text);
-    return created.body.id;
-  };
+  const bill = (amount: number): Promise<string> =>
+    createBill(hub, agency, feeBody(`HT-RF-${++bills}`, amount, { payer: { name: 'Trần Thị Bình' } }));
   const read = async (id: string) =>
     (await call<Intent>(hub, 'GET', `/v1/payment_intents/${id}`, { token: agency.api_key })).body;
-  const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((wake) => setTimeout(wake, 50));
-    }
-  };
+  const until = (check: () => Promise<boolean>, what: string) => untilWithin(check, what, 15_000);
   /** An intent paid end to end: created, approved at the simulator, confirmed by the gateway's IPN. */
   const paidIntent = async (method: 'vnpay' | 'momo' | 'zalopay', amount = 150_000): Promise<Intent> => {
-    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
-      token: agency.api_key,
-      body: { bill_id: await bill(amount), method },
+    // Opening the pay page is what makes the VNPay simulator know the order.
+    const created = await createIntent(hub, agency, await bill(amount), method, {
+      open_page: method === 'vnpay',
     });
-    assert.equal(created.status, 201, created.text);
     const sims = gateways().simulators!;
-    if (method === 'vnpay') {
-      // Opening the pay page is what makes the VNPay simulator know the order.
-      assert.equal((await fetch(created.body.next_action!.url!, { redirect: 'manual' })).status, 200);
-      sims.vnpay!.approve(created.body.reference);
-    } else if (method === 'momo') {
-      sims.momo!.approve(created.body.reference);
-    } else {
-      sims.zalopay!.approve(created.body.reference);
-    }
-    await until(async () => (await read(created.body.id)).status === 'succeeded', `the ${method} IPN`);
-    return read(created.body.id);
+    if (method === 'vnpay') sims.vnpay!.approve(created.reference);
+    else if (method === 'momo') sims.momo!.approve(created.reference);
+    else sims.zalopay!.approve(created.reference);
+    await until(async () => (await read(created.id)).status === 'succeeded', `the ${method} IPN`);
+    return read(created.id);
   };
   const refund = (body: unknown, options: { token?: string; idempotency_key?: string } = {}) =>
     call<Refund & ErrorBody>(hub, 'POST', '/v1/refunds', {
@@ -130,8 +93,7 @@ describe('Refunds', () => {
         { token: null, body: { jws } },
       )
     ).body;
-  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
-    (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values)).rows[0]!.n;
+  const count = (sql: string, values: unknown[] = []) => countRows(db, sql, values);
   const refundEvents = (refund_id: string) =>
     count(`events WHERE type = 'refund.succeeded' AND data ->> 'id' = $1`, [refund_id]);
   const transfer = async (id: string) =>
@@ -172,17 +134,13 @@ describe('Refunds', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    const port = await freePort();
     // The simulators' IPNs go to HUB_PUBLIC_URL: the hub itself.
-    hub = await bootHub(db, { PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    hub = await bootCallbackHub(db);
     agency = await createBiller(hub, { name: 'Sở Tư pháp', kind: 'agency' });
     other = await createBiller(hub, { name: 'Bệnh viện Đa khoa Tỉnh', kind: 'hospital' });
   });
   afterEach(async () => {
-    if (!hub) return;
-    const verified = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
-    assert.equal(verified.status, 200, verified.text);
-    assert.equal(verified.body.ok, true, JSON.stringify(verified.body.faults));
+    if (hub) await assertLedgerOk(hub);
   });
   after(async () => {
     await hub?.close();
@@ -231,13 +189,8 @@ describe('Refunds', () => {
 
   it('issues a refund receipt for a full refund too with REFUND_RECEIPTS=refund_receipt', async () => {
     // A second hub on the same database with the other setting; the helpers talk to it meanwhile.
-    const port = await freePort();
     const first = hub;
-    const second = await bootHub(db, {
-      PORT: String(port),
-      HUB_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      REFUND_RECEIPTS: 'refund_receipt',
-    });
+    const second = await bootCallbackHub(db, { REFUND_RECEIPTS: 'refund_receipt' });
     hub = second;
     try {
       const intent = await paidIntent('vnpay', 45_000);

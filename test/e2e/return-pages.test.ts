@@ -1,25 +1,23 @@
-// The pages a payer's browser comes back to over real HTTP: the VNPay simulator's own return URL
-// (signed vnp_* parameters on the hub's default return URL), tampered copies of it, and the hub's
-// checkout return by intent id. The page shows the stored status; opening it changes nothing.
+// The pages a payer's browser comes back to over real HTTP: the VNPay, MoMo and ZaloPay simulators' own
+// return URLs (their signed parameters on the hub's default return URL), tampered copies of them, and
+// the hub's checkout return by intent id. The page shows the stored status; opening it changes nothing.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { MomoSimulator } from '../../adapters/momo/momo.simulator';
 import type { VnpaySimulator } from '../../adapters/vnpay/vnpay.simulator';
+import type { ZalopaySimulator } from '../../adapters/zalopay/zalopay.simulator';
 import { GatewaysService } from '../../src/gateways/gateways.service';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller } from './support/api';
-import { bootHub } from './support/hub';
-
-interface Intent {
-  id: string;
-  bill: string;
-  status: string;
-  reference: string;
-  return_url: string;
-  receipt: string | null;
-  next_action: { url?: string } | null;
-}
+import {
+  bootCallbackHub,
+  createBill,
+  createIntent,
+  feeBody,
+  type Intent,
+  until,
+} from './support/gateway-payments';
 
 interface Page {
   status: number;
@@ -29,17 +27,6 @@ interface Page {
   state: string | undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe('return pages', () => {
   let db: TestDatabase;
   let hub: RunningHub;
@@ -47,32 +34,20 @@ describe('return pages', () => {
   let bills = 0;
 
   const sim = (): VnpaySimulator => hub.app.get(GatewaysService).simulators!.vnpay!;
+  const momo = (): MomoSimulator => hub.app.get(GatewaysService).simulators!.momo!;
+  const zalopay = (): ZalopaySimulator => hub.app.get(GatewaysService).simulators!.zalopay!;
   const intent = async (
-    method: 'vnpay' | 'vietqr',
+    method: 'vnpay' | 'momo' | 'zalopay' | 'vietqr',
     amount = 230_000,
     payer = 'Võ Minh Khôi',
   ): Promise<Intent> => {
-    const bill = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
-      token: agency.api_key,
-      body: {
-        kind: 'fee',
-        reference: `GP-2026-${++bills}`,
-        payer: { name: payer },
-        procedure_code: '1.001234.000.00.00.H12',
-        lines: [{ name: 'Lệ phí cấp giấy phép', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
-      },
-    });
-    assert.equal(bill.status, 201, bill.text);
-    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
-      token: agency.api_key,
-      body: { bill_id: bill.body.id, method },
-    });
-    assert.equal(created.status, 201, created.text);
-    if (method === 'vnpay') {
-      // Opening the pay page is what makes the simulator know the order.
-      assert.equal((await fetch(created.body.next_action!.url!, { redirect: 'manual' })).status, 200);
-    }
-    return created.body;
+    const bill_id = await createBill(
+      hub,
+      agency,
+      feeBody(`GP-2026-${++bills}`, amount, { payer: { name: payer }, line: 'Lệ phí cấp giấy phép' }),
+    );
+    // Opening the pay page is what makes the VNPay simulator know the order.
+    return createIntent(hub, agency, bill_id, method, { open_page: method === 'vnpay' });
   };
   const read = async (id: string) =>
     (await call<Intent>(hub, 'GET', `/v1/payment_intents/${id}`, { token: agency.api_key })).body;
@@ -106,24 +81,18 @@ describe('return pages', () => {
       events: await one('SELECT id FROM events ORDER BY id'),
     };
   };
-  const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((wake) => setTimeout(wake, 50));
-    }
-  };
   /** The same signed query on the VNPay route. */
   const onVnpayRoute = (url: string) => `/v1/gateways/vnpay/return${new URL(url).search}`;
 
   before(async () => {
     db = await createTestDatabase();
-    const port = await freePort();
-    hub = await bootHub(db, { PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    hub = await bootCallbackHub(db);
     agency = await createBiller(hub, { name: 'Sở Xây dựng', kind: 'agency' });
   });
   after(async () => {
     sim().callbacks.faults = {};
+    momo().callbacks.faults = {};
+    zalopay().callbacks.faults = {};
     await hub?.close();
     await db?.drop();
   });
@@ -215,6 +184,85 @@ describe('return pages', () => {
     assert.equal(page.state, 'failed');
     assert.match(page.html, /Thanh toán không thành công/);
     assert.doesNotMatch(page.html, /checkout\/receipt/);
+  });
+
+  it('follows a MoMo approval back to the checkout return: processing before its IPN, paid after', async () => {
+    const created = await intent('momo', 145_000);
+    assert.equal(created.return_url, `${hub.url}/v1/checkout/return`);
+    momo().callbacks.faults = { reorder: true };
+    const back = momo().approve(created.reference);
+    assert.ok(back.startsWith(`${hub.url}/v1/checkout/return?`), back);
+    assert.match(back, /[?&]signature=/);
+    assert.equal(new URL(back).searchParams.get('orderId'), created.reference);
+    const before_ = await snapshot(created.id);
+    const early = await open(back);
+    assert.equal(early.status, 200, early.html);
+    assert.equal(early.state, 'processing');
+    assert.match(early.html, new RegExp(created.reference));
+    assert.deepEqual(await snapshot(created.id), before_);
+
+    momo().callbacks.faults = {};
+    momo().callbacks.release();
+    await until(async () => (await read(created.id)).status === 'succeeded', 'the MoMo IPN');
+    const paid = await open(back);
+    assert.equal(paid.state, 'paid', paid.html);
+    assert.match(paid.html, /145\.000 ₫/);
+    assert.match(paid.html, new RegExp(`href="/v1/checkout/receipt/${created.id}"`));
+  });
+
+  it('answers 400 to tampered or unsigned MoMo return parameters, changing nothing', async () => {
+    const created = await intent('momo', 155_000);
+    momo().callbacks.faults = { reorder: true };
+    const back = momo().approve(created.reference);
+    const before_ = await snapshot(created.id);
+    const tampered = [
+      back.replace(/amount=\d+/, 'amount=1000'),
+      back.replace(/resultCode=\d+/, 'resultCode=1006'),
+      back.replace(/orderId=[^&]+/, 'orderId=PZ0000000000ZZ'),
+      back.replace(/&?signature=[0-9a-fA-F]+/, '&partnerCode=x'),
+      back.replace(/signature=[0-9a-fA-F]+/, `signature=${'0'.repeat(64)}`),
+    ];
+    for (const url of tampered) {
+      assert.notEqual(url, back);
+      const page = await open(url);
+      assert.equal(page.status, 400, url);
+      assert.equal(page.state, 'invalid');
+      assert.match(page.html, /Liên kết không hợp lệ/);
+    }
+    assert.deepEqual(await snapshot(created.id), before_);
+    momo().callbacks.faults = {};
+    momo().callbacks.release();
+    await until(async () => (await read(created.id)).status === 'succeeded', 'the MoMo IPN');
+  });
+
+  it('follows a ZaloPay approval back (its checksum verified) and refuses a tampered copy', async () => {
+    const created = await intent('zalopay', 165_000);
+    zalopay().callbacks.faults = { reorder: true };
+    // The pay page's approve button, as the payer's browser presses it: a redirect to return_url.
+    const pressed = await fetch(`${created.next_action!.url!}/approve`, {
+      method: 'POST',
+      redirect: 'manual',
+    });
+    assert.equal(pressed.status, 302);
+    const back = pressed.headers.get('location')!;
+    assert.ok(back.startsWith(`${hub.url}/v1/checkout/return?`), back);
+    assert.match(back, /[?&]checksum=/);
+    const before_ = await snapshot(created.id);
+    const early = await open(back);
+    assert.deepEqual([early.status, early.state], [200, 'processing'], early.html);
+    for (const url of [
+      back.replace(/amount=\d+/, 'amount=1000'),
+      back.replace(/status=1/, 'status=2'),
+      back.replace(/checksum=[0-9a-fA-F]+/, `checksum=${'0'.repeat(64)}`),
+    ]) {
+      assert.notEqual(url, back);
+      assert.deepEqual([(await open(url)).status, (await open(url)).state], [400, 'invalid'], url);
+    }
+    assert.deepEqual(await snapshot(created.id), before_);
+    zalopay().callbacks.faults = {};
+    zalopay().callbacks.release();
+    await until(async () => (await read(created.id)).status === 'succeeded', 'the ZaloPay callback');
+    assert.equal((await open(back)).state, 'paid');
   });
 
   it('shows an intent by id on the checkout return, and refuses links it cannot resolve', async () => {

@@ -1,93 +1,100 @@
-// Two hubs on one database, as two replicas behind a load balancer: the gateway's retries and
-// duplicates of one callback reach both at once. The database (row locks, unique keys, the ledger's
-// idempotent transfer ids) must make the payment happen exactly once, whichever hub wins.
+// Two hubs on one database, as two replicas behind a load balancer: one in this process, one a process of
+// its own started as `npm start` starts it. The gateway's retries and duplicates of one callback reach
+// both at once. The database (row locks, unique keys, the ledger's idempotent transfer ids) must make the
+// payment happen exactly once, whichever hub wins.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bankNotificationBody, signBankNotification } from '../../adapters/vietqr/vietqr.notification';
-import { toWireAmount } from '../../adapters/vnpay/vnpay.client';
-import { canonicalQuery, signQuery } from '../../adapters/vnpay/vnpay.signature';
 import { GatewaysService } from '../../src/gateways/gateways.service';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { call, createBiller, type CreatedBiller } from './support/api';
-import { bootHub } from './support/hub';
+import { freePort } from '../../src/database/embedded-postgres';
+import { call, createBiller, type CreatedBiller, type HubAddress } from './support/api';
+import {
+  assertLedgerOk,
+  balance,
+  countEvents,
+  countRows,
+  createBill,
+  createIntent,
+  feeBody,
+  sendVnpayIpn,
+  signedVnpayIpn,
+} from './support/gateway-payments';
+import { ADMIN_TOKEN, bootHub, DATA_DIR, spawnHub, type SpawnedHub } from './support/hub';
 
 /** Copies of the same callback sent to each hub, all in flight together. */
 const COPIES_PER_HUB = 25;
 
 describe('two hubs on one database', () => {
   let db: TestDatabase;
-  let hubs: [RunningHub, RunningHub];
+  let hubs: [RunningHub, HubAddress];
+  let spawned: SpawnedHub | null = null;
   let agency: CreatedBiller;
 
-  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
-    (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values)).rows[0]!.n;
-  const ledgerOk = async (hub: RunningHub) => {
-    const verify = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
-    assert.equal(verify.status, 200, verify.text);
-    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
-  };
+  const count = (sql: string, values: unknown[] = []) => countRows(db, sql, values);
+  const ledgerOk = (hub: HubAddress) => assertLedgerOk(hub);
   /** Sends `send(hub)` COPIES_PER_HUB times to each hub, interleaved, all at once. */
-  const toBoth = <T>(send: (hub: RunningHub) => Promise<T>): Promise<T[]> =>
+  const toBoth = <T>(send: (hub: HubAddress) => Promise<T>): Promise<T[]> =>
     Promise.all(Array.from({ length: COPIES_PER_HUB * 2 }, (_, i) => send(hubs[i % 2]!)));
 
   before(async () => {
     db = await createTestDatabase();
-    // One after the other, as a rolling deployment starts them; both then serve the same database.
+    // One after the other, as a rolling deployment starts them; both then serve the same database and
+    // share the data directory (simulator keys, receipt key-encryption key), as replicas share secrets.
     const first = await bootHub(db);
-    const second = await bootHub(db);
-    hubs = [first, second];
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    spawned = spawnHub({
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      HUB_PUBLIC_URL: url,
+      HUB_DATA_DIR: DATA_DIR,
+      HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+      LOG_LEVEL: 'info',
+    });
+    await spawned.waitForLog('payhub listening', 60_000);
+    hubs = [first, { url }];
     agency = await createBiller(first, { name: 'UBND Phường Bến Nghé', kind: 'agency' });
   });
   after(async () => {
-    await Promise.all((hubs ?? []).map((hub) => hub?.close()));
+    if (spawned) {
+      spawned.signal('SIGTERM');
+      const exited = await spawned.exited;
+      assert.equal(exited.code, 0, exited.stderr);
+    }
+    await hubs?.[0]?.close();
     await db?.drop();
   });
 
   it('applies one VNPay success once when both hubs receive it concurrently many times', async () => {
     const [a, b] = hubs;
     assert.notEqual(a.url, b.url);
-    const bill = await call<{ id: string }>(b, 'POST', '/v1/bills', {
-      token: agency.api_key,
-      body: {
-        kind: 'fee',
-        reference: 'BN-2026-1',
+    const bill_id = await createBill(
+      b,
+      agency,
+      feeBody('BN-2026-1', 345_000, {
         payer: { name: 'Phạm Thị Dung' },
-        procedure_code: '1.001234.000.00.00.H12',
-        lines: [{ name: 'Lệ phí chứng thực', amount: 345_000, legal_basis: 'Thông tư 226/2016/TT-BTC' }],
-      },
-    });
-    assert.equal(bill.status, 201, bill.text);
-    const intent = await call<{ id: string; reference: string }>(a, 'POST', '/v1/payment_intents', {
-      token: agency.api_key,
-      body: { bill_id: bill.body.id, method: 'vnpay' },
-    });
-    assert.equal(intent.status, 201, intent.text);
+        line: 'Lệ phí chứng thực',
+        legal_basis: 'Thông tư 226/2016/TT-BTC',
+      }),
+    );
+    const intent = await createIntent(a, agency, bill_id, 'vnpay');
 
-    // Both hubs verify with the same VNPay terminal's secret (one data directory, one key file).
+    // Both hubs verify with the same VNPay terminal's secret (one data directory, one key file): a
+    // hub that did not would answer 97 to its copies.
     const vnpay = a.app.get(GatewaysService).simulators!.vnpay!;
-    assert.equal(b.app.get(GatewaysService).simulators!.vnpay!.tmn_code, vnpay.tmn_code);
-    const params: Record<string, string> = {
-      vnp_Amount: toWireAmount(345_000n),
-      vnp_BankCode: 'NCB',
-      vnp_OrderInfo: 'Thanh toan BN-2026-1',
-      vnp_PayDate: '20260115103000',
-      vnp_ResponseCode: '00',
-      vnp_TmnCode: vnpay.tmn_code,
-      vnp_TransactionNo: '14226112',
-      vnp_TransactionStatus: '00',
-      vnp_TxnRef: intent.body.reference,
-    };
-    const query = `${canonicalQuery(params)}&vnp_SecureHash=${signQuery(params, vnpay.clientConfig().hash_secret)}`;
-
-    const answers = await toBoth(async (hub) => {
-      const response = await fetch(`${hub.url}/v1/gateways/vnpay/ipn?${query}`);
-      assert.equal(response.status, 200);
-      return ((await response.json()) as { RspCode: string }).RspCode;
+    const query = signedVnpayIpn(vnpay, {
+      ref: intent.reference,
+      amount: 345_000n,
+      txn: '14226112',
+      order_info: 'Thanh toan BN-2026-1',
     });
+
+    const answers = await toBoth(async (hub) => (await sendVnpayIpn(hub, query)).RspCode);
     assert.deepEqual(answers.sort(), ['00', ...Array<string>(COPIES_PER_HUB * 2 - 1).fill('02')]);
 
-    const id = intent.body.id;
+    const id = intent.id;
     for (const hub of hubs) {
       const read = await call<{ status: string; receipt: string | null }>(
         hub,
@@ -111,22 +118,10 @@ describe('two hubs on one database', () => {
     );
     assert.equal(await count('receipts WHERE payment_intent_id = $1', [id]), 1);
     for (const type of ['payment_intent.succeeded', 'receipt.issued']) {
-      assert.equal(
-        await count(`events WHERE type = $1 AND data::text LIKE '%' || $2 || '%'`, [type, id]),
-        1,
-        type,
-      );
+      assert.equal(await countEvents(db, type, id), 1, type);
     }
-    assert.equal(await count('payment_reviews WHERE reference = $1', [intent.body.reference]), 0);
-    assert.equal(
-      (
-        await db.pool.query<{ credits: string }>(
-          'SELECT credits_posted::text AS credits FROM ledger_accounts WHERE id = $1',
-          [`payable:${agency.id}`],
-        )
-      ).rows[0]?.credits,
-      '345000',
-    );
+    assert.equal(await count('payment_reviews WHERE reference = $1', [intent.reference]), 0);
+    assert.equal((await balance(db, `payable:${agency.id}`)).credits, 345_000n);
     await ledgerOk(a);
     await ledgerOk(b);
   });

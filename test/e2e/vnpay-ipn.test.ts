@@ -3,36 +3,26 @@
 // every answer: paid (00), bad signature (97), unknown order (01), wrong amount (04), duplicate (02),
 // twenty concurrent copies, and a bill paid twice (suspense, review, no receipt).
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { toWireAmount } from '../../adapters/vnpay/vnpay.client';
-import { canonicalQuery, signQuery } from '../../adapters/vnpay/vnpay.signature';
 import { GatewaysService } from '../../src/gateways/gateways.service';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller } from './support/api';
-import { bootHub } from './support/hub';
-
-interface Intent {
-  id: string;
-  bill: string;
-  status: string;
-  amount: number;
-  reference: string;
-  receipt: string | null;
-  next_action: { url?: string } | null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import {
+  assertLedgerOk,
+  balance as balanceOf,
+  bootCallbackHub,
+  countEvents,
+  countRows,
+  createBill,
+  createIntent,
+  feeBody,
+  type Intent,
+  sendVnpayIpn,
+  signedVnpayIpn,
+  until,
+} from './support/gateway-payments';
 
 describe('VNPay IPN', () => {
   let db: TestDatabase;
@@ -42,84 +32,26 @@ describe('VNPay IPN', () => {
   let txn = 90_000_000;
 
   const sim = () => hub.app.get(GatewaysService).simulators!.vnpay!;
-  const bill = async (amount = 150_000): Promise<string> => {
-    const created = await call<{ id: string }>(hub, 'POST', '/v1/bills', {
-      token: agency.api_key,
-      body: {
-        kind: 'fee',
-        reference: `HT-2026-${++bills}`,
-        payer: { name: 'Trần Thị Bình' },
-        procedure_code: '1.001234.000.00.00.H12',
-        lines: [{ name: 'Lệ phí hộ tịch', amount, legal_basis: 'Thông tư 85/2019/TT-BTC' }],
-      },
-    });
-    assert.equal(created.status, 201, created.text);
-    return created.body.id;
-  };
-  const intent = async (bill_id: string): Promise<Intent> => {
-    const created = await call<Intent>(hub, 'POST', '/v1/payment_intents', {
-      token: agency.api_key,
-      body: { bill_id, method: 'vnpay' },
-    });
-    assert.equal(created.status, 201, created.text);
-    // Opening the pay page is what makes the simulator know the order.
-    assert.equal((await fetch(created.body.next_action!.url!, { redirect: 'manual' })).status, 200);
-    return created.body;
-  };
+  const bill = (amount = 150_000): Promise<string> =>
+    createBill(hub, agency, feeBody(`HT-2026-${++bills}`, amount, { payer: { name: 'Trần Thị Bình' } }));
+  // Opening the pay page is what makes the simulator know the order.
+  const intent = (bill_id: string): Promise<Intent> =>
+    createIntent(hub, agency, bill_id, 'vnpay', { open_page: true });
   const read = async (id: string) =>
     (await call<Intent>(hub, 'GET', `/v1/payment_intents/${id}`, { token: agency.api_key })).body;
   /** A signed IPN as VNPay sends it, with the simulator's own key. */
-  const signedIpn = (fields: { ref: string; amount: bigint; txn?: string; code?: string }): string => {
-    const params: Record<string, string> = {
-      vnp_Amount: toWireAmount(fields.amount),
-      vnp_BankCode: 'NCB',
-      vnp_OrderInfo: 'Thanh toan',
-      vnp_PayDate: '20260115103000',
-      vnp_ResponseCode: fields.code ?? '00',
-      vnp_TmnCode: sim().tmn_code,
-      vnp_TransactionNo: fields.txn ?? String(++txn),
-      vnp_TransactionStatus: fields.code === undefined || fields.code === '00' ? '00' : '02',
-      vnp_TxnRef: fields.ref,
-    };
-    const secret = sim().clientConfig().hash_secret;
-    return `${canonicalQuery(params)}&vnp_SecureHash=${signQuery(params, secret)}`;
-  };
-  const ipn = async (query: string): Promise<{ RspCode: string; Message: string }> => {
-    const response = await fetch(`${hub.url}/v1/gateways/vnpay/ipn?${query}`);
-    assert.equal(response.status, 200);
-    return (await response.json()) as { RspCode: string; Message: string };
-  };
-  const count = async (sql: string, values: unknown[] = []): Promise<number> =>
-    (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, values)).rows[0]!.n;
-  const events = (type: string, intent_id: string) =>
-    count(`events WHERE type = $1 AND data::text LIKE '%' || $2 || '%'`, [type, intent_id]);
-  const ledgerOk = async () => {
-    const verify = await call<{ ok: boolean; faults: unknown[] }>(hub, 'GET', '/v1/ledger/verify');
-    assert.equal(verify.status, 200, verify.text);
-    assert.equal(verify.body.ok, true, JSON.stringify(verify.body.faults));
-  };
-  const balance = async (id: string): Promise<{ debits: bigint; credits: bigint }> => {
-    const row = (
-      await db.pool.query<{ debits: bigint; credits: bigint }>(
-        'SELECT debits_posted::text AS debits, credits_posted::text AS credits FROM ledger_accounts WHERE id = $1',
-        [id],
-      )
-    ).rows[0];
-    return row ? { debits: BigInt(row.debits), credits: BigInt(row.credits) } : { debits: 0n, credits: 0n };
-  };
-  const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((wake) => setTimeout(wake, 50));
-    }
-  };
+  const signedIpn = (fields: { ref: string; amount: bigint; txn?: string; code?: string }): string =>
+    signedVnpayIpn(sim(), { ...fields, txn: fields.txn ?? String(++txn) });
+  const ipn = (query: string) => sendVnpayIpn(hub, query);
+  const count = (sql: string, values: unknown[] = []) => countRows(db, sql, values);
+  const events = (type: string, intent_id: string) => countEvents(db, type, intent_id);
+  const ledgerOk = () => assertLedgerOk(hub);
+  const balance = (id: string) => balanceOf(db, id);
 
   before(async () => {
     db = await createTestDatabase();
-    const port = await freePort();
     // The simulator's IPN goes to HUB_PUBLIC_URL: the hub itself.
-    hub = await bootHub(db, { PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    hub = await bootCallbackHub(db);
     agency = await createBiller(hub, { name: 'Sở Tư pháp', kind: 'agency' });
   });
   after(async () => {
@@ -256,40 +188,30 @@ describe('VNPay IPN', () => {
 
   it('deducts the fee from what the agency is owed with FEE_BEARER=biller, at the GATEWAY_FEES rate', async () => {
     // A second hub on the same database, configured otherwise; the simulators' keys are shared.
-    const port = await freePort();
-    const billerBears = await bootHub(db, {
-      PORT: String(port),
-      HUB_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    const billerBears = await bootCallbackHub(db, {
       FEE_BEARER: 'biller',
       GATEWAY_FEES: '{"vnpay":{"gateway_choice":{"percent":"1","min":"2500"}}}',
     });
     try {
       const other = await createBiller(billerBears, { name: 'Sở Xây dựng', kind: 'agency' });
-      const created = await call<{ id: string }>(billerBears, 'POST', '/v1/bills', {
-        token: other.api_key,
-        body: {
-          kind: 'fee',
-          reference: 'XD-2026-1',
+      const bill_id = await createBill(
+        billerBears,
+        other,
+        feeBody('XD-2026-1', 100_000, {
           payer: { name: 'Lê Văn Cường' },
           procedure_code: '1.009876.000.00.00.H12',
-          lines: [{ name: 'Phí thẩm định', amount: 100_000, legal_basis: 'Thông tư 38/2022/TT-BTC' }],
-        },
-      });
-      assert.equal(created.status, 201, created.text);
-      const paying = await call<Intent>(billerBears, 'POST', '/v1/payment_intents', {
-        token: other.api_key,
-        body: { bill_id: created.body.id, method: 'vnpay' },
-      });
-      assert.equal(paying.status, 201, paying.text);
-      const answer = await fetch(
-        `${billerBears.url}/v1/gateways/vnpay/ipn?${signedIpn({ ref: paying.body.reference, amount: 100_000n })}`,
+          line: 'Phí thẩm định',
+          legal_basis: 'Thông tư 38/2022/TT-BTC',
+        }),
       );
-      assert.equal(((await answer.json()) as { RspCode: string }).RspCode, '00');
+      const paying = await createIntent(billerBears, other, bill_id, 'vnpay');
+      const answer = await sendVnpayIpn(billerBears, signedIpn({ ref: paying.reference, amount: 100_000n }));
+      assert.equal(answer.RspCode, '00');
       // 1 % of 100,000 is 1,000, below the rule's minimum: 2,500, taken from the agency's payable.
       assert.deepEqual(await balance(`payable:${other.id}`), { debits: 2_500n, credits: 100_000n });
       const fee = await db.pool.query<{ debit: string; credit: string; amount: string }>(
         'SELECT debit_account_id AS debit, credit_account_id AS credit, amount::text FROM ledger_transfers WHERE id = $1',
-        [`pay:${paying.body.id}:fee`],
+        [`pay:${paying.id}:fee`],
       );
       assert.deepEqual(fee.rows, [
         { debit: `payable:${other.id}`, credit: 'clearing:vnpay', amount: '2500' },

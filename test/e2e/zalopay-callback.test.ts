@@ -8,10 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { vietnamDatePrefix } from '../../adapters/zalopay/zalopay.client';
 import { hmacSha256Hex } from '../../adapters/zalopay/zalopay.signature';
 import type { ZalopaySimulator } from '../../adapters/zalopay/zalopay.simulator';
-import type { RunningHub } from '../../src/main';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { call } from './support/api';
-import { bootCallbackHub, type Intent, PaymentsHarness } from './support/gateway-payments';
+import { call, documentedOperation } from './support/api';
+import { type Intent, PaymentsHarness } from './support/gateway-payments';
 
 const CALLBACK_PATH = '/v1/gateways/zalopay/callback';
 
@@ -22,8 +20,6 @@ interface Answer {
 }
 
 describe('ZaloPay callback', () => {
-  let db: TestDatabase;
-  let hub: RunningHub;
   let t: PaymentsHarness;
   let zp_trans_id = 260_100_000_000_000;
 
@@ -57,7 +53,7 @@ describe('ZaloPay callback', () => {
     body: string,
     headers: Record<string, string> = { 'content-type': 'application/json' },
   ): Promise<Answer> => {
-    const response = await fetch(`${hub.url}${CALLBACK_PATH}`, { method: 'POST', headers, body });
+    const response = await fetch(`${t.hub.url}${CALLBACK_PATH}`, { method: 'POST', headers, body });
     const text = await response.text();
     return {
       status: response.status,
@@ -74,27 +70,20 @@ describe('ZaloPay callback', () => {
   const gatewayTxn = async (intent_id: string): Promise<number> =>
     Number(
       (
-        await db.pool.query<{ t: string }>('SELECT gateway_txn_id AS t FROM payment_intents WHERE id = $1', [
-          intent_id,
-        ])
+        await t.db.pool.query<{ t: string }>(
+          'SELECT gateway_txn_id AS t FROM payment_intents WHERE id = $1',
+          [intent_id],
+        )
       ).rows[0]!.t,
     );
 
   before(async () => {
-    db = await createTestDatabase();
-    hub = await bootCallbackHub(db);
-    t = await new PaymentsHarness(hub, db).setUp();
+    t = await PaymentsHarness.start();
   });
-  after(async () => {
-    await hub?.close();
-    await db?.drop();
-  });
+  after(() => t?.close());
 
   it('is in the OpenAPI document as an unauthenticated POST', async () => {
-    const document = (await (await fetch(`${hub.url}/docs/json`)).json()) as {
-      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
-    };
-    const operation = document.paths[CALLBACK_PATH]?.post;
+    const operation = await documentedOperation(t.hub, CALLBACK_PATH, 'post');
     assert.ok(operation, 'POST /v1/gateways/zalopay/callback is documented');
     assert.equal(operation.security, undefined);
     assert.ok(operation.responses['200']);
@@ -172,7 +161,7 @@ describe('ZaloPay callback', () => {
     });
     await t.assertUntouched('fee', created);
     const reviews = await call<{ data: Array<{ reason: string; reference: string; amount: number }> }>(
-      hub,
+      t.hub,
       'GET',
       '/v1/payment_reviews',
     );

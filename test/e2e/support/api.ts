@@ -1,5 +1,8 @@
 // JSON calls to a running hub for the API suites: one helper, so each test reads as the request it makes.
 import type { RunningHub } from '../../../src/main';
+
+/** Where a hub answers: an in-process RunningHub, or a hub process started by spawnHub. */
+export type HubAddress = Pick<RunningHub, 'url'>;
 import { ADMIN_TOKEN } from './hub';
 
 export interface ErrorBody {
@@ -22,7 +25,7 @@ export interface CallOptions {
 }
 
 export async function call<T = Record<string, unknown>>(
-  hub: RunningHub,
+  hub: HubAddress,
   method: string,
   path: string,
   options: CallOptions = {},
@@ -60,11 +63,28 @@ export interface CreatedBiller {
 
 /** Creates a biller as the admin and fails loudly if that does not answer 201. */
 export async function createBiller(
-  hub: RunningHub,
+  hub: HubAddress,
   body: Record<string, unknown> = { name: 'Bệnh viện Đa khoa Tỉnh', kind: 'hospital' },
 ): Promise<CreatedBiller> {
   const created = await call<CreatedBiller>(hub, 'POST', '/v1/billers', { body });
   if (created.status !== 201)
     throw new Error(`creating a biller answered ${created.status}: ${created.text}`);
   return created.body;
+}
+
+export interface DocumentedOperation {
+  security?: Record<string, string[]>[];
+  responses: Record<string, unknown>;
+}
+
+/** One operation of the hub's OpenAPI document (/docs/json), or undefined when it is not there. */
+export async function documentedOperation(
+  hub: HubAddress,
+  path: string,
+  method: 'get' | 'post',
+): Promise<DocumentedOperation | undefined> {
+  const document = (await (await fetch(`${hub.url}/docs/json`)).json()) as {
+    paths: Record<string, Record<string, DocumentedOperation>>;
+  };
+  return document.paths[path]?.[method];
 }
