@@ -20,8 +20,11 @@ import type { Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
 import { PaymentIntentsModule } from './payment-intents/payment-intents.module';
 import { PaymentsModule } from './payments/payments.module';
+import { PayoutsModule } from './payouts/payouts.module';
 import { ReceiptsModule } from './receipts/receipts.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RefundsModule } from './refunds/refunds.module';
+import { ReportsModule } from './reports/reports.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
@@ -53,6 +56,9 @@ export class AppModule {
         RefundsModule,
         WebhooksModule,
         JanitorModule,
+        ReportsModule,
+        PayoutsModule,
+        ReconciliationModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HubExceptionFilter }],
     };

@@ -16,11 +16,16 @@ export interface ParsedArgs {
 
 const OPTION = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s;
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+/**
+ * `valued`: options that take a value, which may then also be given as the next word (`--date
+ * 2026-11-21` as well as `--date=2026-11-21`).
+ */
+export function parseArgs(argv: readonly string[], valued: ReadonlySet<string> = new Set()): ParsedArgs {
   const positionals: string[] = [];
   const options = new Map<string, string | true>();
   let onlyPositionals = false;
-  for (const arg of argv) {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
     if (onlyPositionals || !arg.startsWith('-') || arg === '-') {
       positionals.push(arg);
     } else if (arg === '--') {
@@ -32,7 +37,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (!match) throw new UsageError(`unknown option ${arg}`);
       const name = match[1]!;
       if (options.has(name)) throw new UsageError(`option --${name} given twice`);
-      options.set(name, match[2] ?? true);
+      const next = argv[index + 1];
+      if (match[2] === undefined && valued.has(name) && next !== undefined && !next.startsWith('-')) {
+        options.set(name, next);
+        index += 1;
+      } else {
+        options.set(name, match[2] ?? true);
+      }
     }
   }
   return { positionals, options };

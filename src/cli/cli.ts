@@ -8,13 +8,24 @@ import { keysRotateCommand } from './commands/keys-rotate.command';
 import { ledgerVerifyCommand } from './commands/ledger-verify.command';
 import { migrateCommand } from './commands/migrate.command';
 import { qrDecodeCommand } from './commands/qr-decode.command';
+import { reconcileCommand } from './commands/reconcile.command';
 
 export const COMMANDS: readonly Command[] = [
   migrateCommand,
   ledgerVerifyCommand,
   qrDecodeCommand,
   keysRotateCommand,
+  reconcileCommand,
 ];
+
+/** Options every command that has them declares with a value: those may take it as the next word. */
+const VALUED_OPTIONS: ReadonlySet<string> = new Set(
+  COMMANDS.flatMap((command) => Object.entries(command.options))
+    .filter(([name]) =>
+      COMMANDS.every((command) => command.options[name] === undefined || command.options[name].takes_value),
+    )
+    .map(([name]) => name),
+);
 
 export interface CliIo {
   stdout(text: string): Promise<void>;
@@ -103,7 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   let parsed: ParsedArgs;
   let command: Command | null = null;
   try {
-    parsed = parseArgs(argv);
+    parsed = parseArgs(argv, VALUED_OPTIONS);
     const words = parsed.positionals[0] === 'help' ? parsed.positionals.slice(1) : parsed.positionals;
     const help = parsed.options.has('help') || parsed.positionals[0] === 'help';
     if (words.length === 0) {

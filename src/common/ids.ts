@@ -11,6 +11,10 @@ export const ID_PREFIXES = {
   receipt: 'rcp',
   refund: 're',
   event: 'evt',
+  reconciliation_run: 'rcn',
+  reconciliation_exception: 'rcx',
+  payout: 'po',
+  payout_item: 'poi',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -41,6 +45,14 @@ function encodeRandom(): string {
 /** A new id of the given kind, e.g. `blr_01JD3M0Q8XK6W1E9T3V4R5S6P7`. */
 export function newId(kind: IdKind, now_ms: number = Date.now()): string {
   return `${ID_PREFIXES[kind]}_${encodeTime(now_ms)}${encodeRandom()}`;
+}
+
+/**
+ * The smallest id of `kind` that could have been made at `ms` (all random characters zero): with ids
+ * ordered by creation, `id >= idLowerBound(kind, t)` is an index range over what was made since t.
+ */
+export function idLowerBound(kind: IdKind, ms: number): string {
+  return `${ID_PREFIXES[kind]}_${encodeTime(Math.max(0, Math.floor(ms)))}${'0'.repeat(RANDOM_CHARS)}`;
 }
 
 const patterns = new Map<IdKind, RegExp>();

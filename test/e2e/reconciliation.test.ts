@@ -1,0 +1,386 @@
+// Reconciliation over real HTTP and Postgres with the hub's in-process VNPay simulator: payments made
+// through the simulator, its own settlement file for the day, then discrepancies injected into it (one
+// of each kind): each is found exactly once and nothing else is; the payment the hub never heard of is
+// confirmed by VNPay's query and posted late (one receipt); a fully settled day books the payout and
+// leaves clearing at zero; the same file twice changes nothing; bad files are refused naming the line
+// and leave nothing; the CLI runs once as a process. The ledger verifies after every test.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { writeSettlementFile as writeMomoFile } from '../../adapters/momo/momo.settlement';
+import { formatVietnamTime } from '../../adapters/shared/time';
+import { formatPayDate, parsePayDate } from '../../adapters/vnpay/vnpay.settlement';
+import type { VnpaySimulator } from '../../adapters/vnpay/vnpay.simulator';
+import { GatewaysService } from '../../src/gateways/gateways.service';
+import type { RunningHub } from '../../src/main';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { call, createBiller, type CreatedBiller, type ErrorBody } from './support/api';
+import {
+  assertLedgerOk,
+  balance,
+  bootCallbackHub,
+  countRows,
+  createBill,
+  createIntent,
+  feeBody,
+  type Intent,
+  until,
+} from './support/gateway-payments';
+import { ADMIN_TOKEN, DATA_DIR, payhub } from './support/hub';
+
+interface Run {
+  id: string;
+  object: string;
+  gateway: string;
+  date: string;
+  status: string;
+  rows: number;
+  payment_rows: number;
+  refund_rows: number;
+  matched: number;
+  exceptions: number;
+  payout: number;
+  settlement_transfer: string | null;
+  clearing_balance: number | null;
+  created_now: boolean;
+  exceptions_by_kind: Record<string, number>;
+  confirmed: number;
+}
+
+interface Exception {
+  id: string;
+  kind: string;
+  status: string;
+  line: number | null;
+  merchant_ref: string | null;
+  payment_intent: string | null;
+  file_amount: number | null;
+  hub_amount: number | null;
+  file_fee: number | null;
+  expected_fee: number | null;
+  details: Record<string, unknown>;
+  resolution: string | null;
+  transfer: string | null;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const vietnamDate = (at: Date) => formatVietnamTime(at, 'yyyy-MM-dd');
+
+/** The lines of a VNPay file as fields; rewrite() puts the trailer back with the new totals. */
+type Fields = string[];
+const AMOUNT = 5;
+const FEE = 6;
+const PAY_DATE = 7;
+
+function dataRows(file: string): Fields[] {
+  const lines = file.trimEnd().split('\n');
+  return lines.slice(1, -1).map((line) => line.split(','));
+}
+
+function rewrite(file: string, rows: Fields[]): string {
+  const header = file.split('\n')[0]!;
+  let amount = 0n;
+  let fee = 0n;
+  for (const row of rows) {
+    amount += BigInt(row[AMOUNT]!);
+    fee += BigInt(row[FEE]!);
+  }
+  return [header, ...rows.map((row) => row.join(',')), `TOTAL,${rows.length},${amount},${fee}`, ''].join(
+    '\n',
+  );
+}
+
+async function postFile(
+  hub: RunningHub,
+  fields: { gateway: string; date: string },
+  file: string | Buffer,
+  options: { idempotency_key?: string } = {},
+): Promise<{ status: number; body: Run & ErrorBody; text: string }> {
+  const form = new FormData();
+  form.append('gateway', fields.gateway);
+  form.append('date', fields.date);
+  form.append('file', new Blob([file]), 'settlement.csv');
+  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  if (options.idempotency_key) headers['idempotency-key'] = options.idempotency_key;
+  const response = await fetch(`${hub.url}/v1/reconciliation/runs`, { method: 'POST', headers, body: form });
+  const text = await response.text();
+  return { status: response.status, body: JSON.parse(text) as Run & ErrorBody, text };
+}
+
+describe('reconciliation', () => {
+  let db: TestDatabase;
+  let hub: RunningHub;
+  let agency: CreatedBiller;
+  let bills = 0;
+
+  const sim = (): VnpaySimulator => hub.app.get(GatewaysService).simulators!.vnpay!;
+  const read = async (id: string) =>
+    (await call<Intent>(hub, 'GET', `/v1/payment_intents/${id}`, { token: agency.api_key })).body;
+  const count = (sql: string, values: unknown[] = []) => countRows(db, sql, values);
+  const stored = async () => ({
+    runs: await count('reconciliation_runs'),
+    rows: await count('reconciliation_rows'),
+    exceptions: await count('reconciliation_exceptions'),
+    transfers: await count('ledger_transfers'),
+  });
+  const exceptions = async (query: string): Promise<Exception[]> => {
+    const answer = await call<{ data: Exception[]; has_more: boolean }>(
+      hub,
+      'GET',
+      `/v1/reconciliation/exceptions?limit=100&${query}`,
+    );
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.body.has_more, false);
+    return answer.body.data;
+  };
+  /** An intent paid through the simulator; `drop` loses VNPay's IPN, so the hub never hears of it. */
+  const pay = async (amount: number, options: { drop?: boolean } = {}): Promise<Intent> => {
+    const bill_id = await createBill(hub, agency, feeBody(`RC-2026-${++bills}`, amount));
+    const created = await createIntent(hub, agency, bill_id, 'vnpay', { open_page: true });
+    sim().callbacks.faults = options.drop ? { drop: true } : {};
+    sim().approve(created.reference);
+    if (options.drop) await sim().callbacks.idle();
+    else await until(async () => (await read(created.id)).status === 'succeeded', 'the IPN');
+    sim().callbacks.faults = {};
+    return read(created.id);
+  };
+  /** Moves what the hub and the file say happened today to `days` days ago. */
+  const moveToPast = async (rows: Fields[], intents: Intent[], days: number) => {
+    for (const row of rows) {
+      const at = parsePayDate(row[PAY_DATE]!)!;
+      row[PAY_DATE] = formatPayDate(new Date(at.getTime() - days * DAY_MS));
+    }
+    const ids = intents.map((intent) => intent.id);
+    await db.pool.query(
+      `UPDATE payment_intents SET paid_at = paid_at - make_interval(days => $2) WHERE id = ANY($1)`,
+      [ids, days],
+    );
+    await db.pool.query(
+      `UPDATE refunds SET succeeded_at = succeeded_at - make_interval(days => $2)
+       WHERE payment_intent_id = ANY($1) AND status = 'succeeded'`,
+      [ids, days],
+    );
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    hub = await bootCallbackHub(db);
+    agency = await createBiller(hub, { name: 'Sở Tư pháp', kind: 'agency' });
+  });
+  afterEach(async () => assertLedgerOk(hub));
+  after(async () => {
+    await hub?.close();
+    await db?.drop();
+  });
+
+  it('books a fully settled day: no exception, the payout to the bank, clearing back to zero', async () => {
+    const paid = [await pay(150_000), await pay(2_300_000)];
+    const refunded = await pay(500_000);
+    const refund = await call<{ id: string; status: string }>(hub, 'POST', '/v1/refunds', {
+      token: agency.api_key,
+      body: { payment_intent: refunded.id, amount: 200_000, reason: 'Nộp thừa' },
+    });
+    assert.equal(refund.status, 201, refund.text);
+    await until(
+      async () => (await count(`refunds WHERE id = $1 AND status = 'succeeded'`, [refund.body.id])) === 1,
+      'the refund',
+    );
+    const refs = new Set([...paid, refunded].map((intent) => intent.reference));
+    const rows = dataRows(sim().settlementFile(vietnamDate(new Date()))).filter((row) => refs.has(row[1]!));
+    assert.equal(rows.length, 4, 'three payments and one refund');
+    await moveToPast(rows, [...paid, refunded], 3);
+    const date = vietnamDate(new Date(Date.now() - 3 * DAY_MS));
+    const file = rewrite(sim().settlementFile('2000-01-01'), rows);
+    const bankBefore = await balance(db, 'bank:collection');
+
+    const answer = await postFile(hub, { gateway: 'vnpay', date }, file);
+    assert.equal(answer.status, 200, answer.text);
+    const run = answer.body;
+    assert.equal(run.object, 'reconciliation_run');
+    assert.equal(run.status, 'completed');
+    assert.equal(run.created_now, true);
+    assert.deepEqual([run.rows, run.payment_rows, run.refund_rows], [4, 3, 1]);
+    assert.equal(run.matched, 4);
+    assert.equal(run.exceptions, 0);
+    assert.deepEqual(run.exceptions_by_kind, {});
+    const fees = rows.filter((row) => row[3] === '01').reduce((sum, row) => sum + Number(row[FEE]), 0);
+    assert.equal(run.payout, 150_000 + 2_300_000 + 500_000 - fees - 200_000);
+    assert.equal(run.settlement_transfer, `settle:${run.id}`);
+    assert.equal(run.clearing_balance, 0);
+    const bankAfter = await balance(db, 'bank:collection');
+    assert.equal(bankAfter.debits - bankBefore.debits, BigInt(run.payout));
+    const clearing = await balance(db, 'clearing:vnpay');
+    assert.equal(clearing.debits - clearing.credits, 0n);
+
+    const got = await call<Run>(hub, 'GET', `/v1/reconciliation/runs/${run.id}`);
+    assert.equal(got.status, 200, got.text);
+    assert.equal(got.body.clearing_balance, 0);
+    assert.equal(got.body.payout, run.payout);
+    const list = await call<{ data: Run[] }>(hub, 'GET', '/v1/reconciliation/runs?gateway=vnpay');
+    assert.equal(list.status, 200, list.text);
+    assert.ok(list.body.data.some((listed) => listed.id === run.id));
+  });
+
+  it('finds one discrepancy of each kind exactly once, and posts the missing payment late', async () => {
+    const matched = await pay(120_000);
+    const missingInHub = await pay(175_000, { drop: true });
+    assert.equal((await read(missingInHub.id)).status, 'requires_action');
+    const missingInGateway = await pay(130_000);
+    const amountOff = await pay(140_000);
+    const statusOff = await pay(150_000);
+    const duplicated = await pay(160_000);
+    const feeOff = await pay(170_000);
+    const mine = [matched, missingInHub, missingInGateway, amountOff, statusOff, duplicated, feeOff];
+    const refs = new Set(mine.map((intent) => intent.reference));
+    const rows = dataRows(sim().settlementFile(vietnamDate(new Date()))).filter((row) => refs.has(row[1]!));
+    assert.equal(rows.length, mine.length);
+    await moveToPast(rows, mine, 5);
+    const date = vietnamDate(new Date(Date.now() - 5 * DAY_MS));
+    const rowOf = (intent: Intent) => rows.find((row) => row[1] === intent.reference)!;
+    rowOf(amountOff)[AMOUNT] = String(140_000 + 1_000);
+    Object.assign(rowOf(statusOff), { 8: '24', 9: '02' });
+    rowOf(feeOff)[FEE] = String(Number(rowOf(feeOff)[FEE]) + 1);
+    const edited = rows.filter((row) => row !== rowOf(missingInGateway));
+    edited.push([...rowOf(duplicated)]);
+    const file = rewrite(sim().settlementFile('2000-01-01'), edited);
+    const lineOf = (intent: Intent, nth = 0) =>
+      2 +
+      edited.map((row, index) => [row, index] as const).filter(([row]) => row[1] === intent.reference)[
+        nth
+      ]![1];
+
+    const answer = await postFile(hub, { gateway: 'vnpay', date }, file);
+    assert.equal(answer.status, 200, answer.text);
+    const run = answer.body;
+    assert.deepEqual(run.exceptions_by_kind, {
+      missing_in_hub: 1,
+      missing_in_gateway: 1,
+      amount_mismatch: 1,
+      status_mismatch: 1,
+      duplicate: 1,
+      fee_mismatch: 1,
+    });
+    assert.equal(run.exceptions, 6);
+    assert.equal(run.rows, 7);
+    assert.equal(run.matched, 2, 'the matched payment and the first of the duplicated one');
+    assert.equal(run.confirmed, 1);
+
+    const found = await exceptions(`run=${run.id}`);
+    assert.equal(found.length, 6);
+    const byKind = new Map(found.map((exception) => [exception.kind, exception]));
+    assert.equal(byKind.size, 6, 'one of each kind');
+    const check = (kind: string, intent: Intent, line: number | null) => {
+      const exception = byKind.get(kind)!;
+      assert.equal(exception.payment_intent, intent.id, kind);
+      assert.equal(exception.merchant_ref, intent.reference, kind);
+      assert.equal(exception.line, line, kind);
+      return exception;
+    };
+    check('missing_in_gateway', missingInGateway, null);
+    assert.equal(check('amount_mismatch', amountOff, lineOf(amountOff)).file_amount, 141_000);
+    check('status_mismatch', statusOff, lineOf(statusOff));
+    assert.deepEqual(check('duplicate', duplicated, lineOf(duplicated, 1)).details, {
+      first_line: lineOf(duplicated),
+    });
+    const fee = check('fee_mismatch', feeOff, lineOf(feeOff));
+    assert.equal(fee.file_fee, fee.expected_fee! + 1);
+
+    // Paid at VNPay, never heard of by the hub: confirmed by VNPay's query, then posted late, once.
+    const late = check('missing_in_hub', missingInHub, lineOf(missingInHub));
+    assert.equal(late.status, 'resolved');
+    assert.equal(late.resolution, 'late_capture');
+    assert.equal(late.transfer, `pay:${missingInHub.id}`);
+    const now = await read(missingInHub.id);
+    assert.equal(now.status, 'succeeded');
+    assert.ok(now.receipt);
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [missingInHub.id]), 1);
+    assert.equal(await count('ledger_transfers WHERE id = $1', [`pay:${missingInHub.id}`]), 1);
+
+    assert.equal((await exceptions(`run=${run.id}&status=open`)).length, 5);
+    assert.equal((await exceptions(`run=${run.id}&kind=duplicate`)).length, 1);
+
+    // The same file again: the first run, and nothing changes.
+    const before = await stored();
+    const again = await postFile(hub, { gateway: 'vnpay', date }, file);
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.body.id, run.id);
+    assert.equal(again.body.created_now, false);
+    assert.deepEqual(await stored(), before);
+    assert.equal(await count('receipts WHERE payment_intent_id = $1', [missingInHub.id]), 1);
+
+    // Another file for a day already reconciled is a person's call.
+    const other = await postFile(hub, { gateway: 'vnpay', date }, rewrite(file, edited.slice(1)));
+    assert.equal(other.status, 409, other.text);
+    assert.equal(other.body.error.code, 'reconciliation_date_reconciled');
+    assert.deepEqual(await stored(), before);
+  });
+
+  it('refuses bad files naming the line, and stores nothing', async () => {
+    const paid = await pay(110_000);
+    const rows = dataRows(sim().settlementFile(vietnamDate(new Date()))).filter(
+      (row) => row[1] === paid.reference,
+    );
+    const good = rewrite(sim().settlementFile('2000-01-01'), [rows[0]!, rows[0]!.slice()]);
+    const date = '2026-01-02';
+    const lines = good.split('\n');
+    const cases: Array<[string, string | Buffer, string, number]> = [
+      ['wrong columns', good.replace('TxnRef', 'OrderRef'), 'settlement_file_wrong_columns', 1],
+      ["another gateway's format", [...writeMomoFile([])].join(''), 'settlement_file_wrong_columns', 1],
+      [
+        'bad encoding',
+        Buffer.concat([
+          Buffer.from(`${lines[0]}\n${lines[1]}\n`),
+          Buffer.from([0xc3, 0x28]),
+          Buffer.from(`${lines[2]}\n${lines[3]}\n`),
+        ]),
+        'settlement_file_bad_encoding',
+        3,
+      ],
+      ['truncated', `${lines[0]}\n${lines[1]}\n${lines[2]}\n`, 'settlement_file_truncated', 4],
+      ['bad row', good.replace(/,110000,/, ',11O000,'), 'settlement_file_bad_row', 2],
+    ];
+    const before = await stored();
+    for (const [name, file, code, line] of cases) {
+      const answer = await postFile(hub, { gateway: 'vnpay', date }, file);
+      assert.equal(answer.status, 400, `${name}: ${answer.text}`);
+      assert.equal(answer.body.error.code, code, name);
+      assert.equal(answer.body.error.param, 'file', name);
+      assert.match(answer.body.error.message, new RegExp(`line ${line}\\b`), name);
+      assert.deepEqual(await stored(), before, name);
+    }
+    const noDate = await postFile(hub, { gateway: 'vnpay', date: '2026-02-30' }, good);
+    assert.equal(noDate.status, 400, noDate.text);
+    assert.equal(noDate.body.error.param, 'date');
+    const noAdmin = await call(hub, 'GET', '/v1/reconciliation/runs', { token: null });
+    assert.equal(noAdmin.status, 401);
+    assert.deepEqual(await stored(), before);
+  });
+
+  it('runs from the command line: progress, a summary, and the line of a bad file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'payhub-recon-'));
+    try {
+      const empty = join(dir, 'empty.csv');
+      writeFileSync(empty, rewrite(sim().settlementFile('2000-01-01'), []));
+      const env = { DATABASE_URL: db.url, HUB_DATA_DIR: DATA_DIR, LOG_LEVEL: 'silent' };
+      const ok = await payhub(['reconcile', '--gateway', 'vnpay', '--date', '2026-03-04', empty], env);
+      assert.equal(ok.code, 0, ok.stderr);
+      const summary = JSON.parse(ok.stdout.trim().split('\n').pop()!) as Run;
+      assert.equal(summary.object, 'reconciliation_run');
+      assert.equal(summary.rows, 0);
+      assert.equal(summary.created_now, true);
+      assert.equal(await count(`reconciliation_runs WHERE id = $1`, [summary.id]), 1);
+
+      const cut = join(dir, 'cut.csv');
+      writeFileSync(cut, `${sim().settlementFile('2000-01-01').split('\n')[0]}\n`);
+      const before = await stored();
+      const bad = await payhub(['reconcile', '--gateway=vnpay', '--date=2026-03-05', cut], env);
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.match(bad.stderr, /line 2\b/);
+      assert.deepEqual(await stored(), before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
