@@ -24,6 +24,7 @@ import { PayoutsModule } from './payouts/payouts.module';
 import { ReceiptsModule } from './receipts/receipts.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RefundsModule } from './refunds/refunds.module';
+import { WebModule } from './web/web.module';
 import { ReportsModule } from './reports/reports.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -59,6 +60,7 @@ export class AppModule {
         ReportsModule,
         PayoutsModule,
         ReconciliationModule,
+        WebModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HubExceptionFilter }],
     };

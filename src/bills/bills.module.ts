@@ -6,9 +6,10 @@ import { BillsController } from './bills.controller';
 import { BillsRepository } from './bills.repository';
 import { BillsService } from './bills.service';
 import { ParkingTariffsController } from './parking-tariffs.controller';
+import { WebSecretsModule } from '../web/web-secrets';
 
 @Module({
-  imports: [BillersModule],
+  imports: [BillersModule, WebSecretsModule],
   controllers: [BillsController, ParkingTariffsController],
   providers: [BillsRepository, BillsService],
   exports: [BillsRepository],

@@ -21,6 +21,7 @@ import type { BillDto, BillLineDto } from './dto/bill.dto';
 import type { ParkingTariffDto } from './dto/parking-tariff.dto';
 import { resolveDeposits, settleHospitalBill, type StoredDeposit } from './hospital';
 import { type ParkingTariff, parseParkingTariff } from './parking-tariff';
+import { CheckoutLinks } from '../web/web-secrets';
 
 /**
  * A stored amount (bigint, or its decimal string in jsonb) as the JSON integer a client reads. Every
@@ -170,7 +171,13 @@ export class BillsService {
   constructor(
     private readonly repository: BillsRepository,
     private readonly billers: BillersRepository,
+    private readonly links: CheckoutLinks,
   ) {}
+
+  /** The bill as the API answers it: with the signed link to its checkout page for the payer. */
+  private dto(row: BillRow): BillDto {
+    return { ...toBill(row), checkout_url: this.links.url(row.id) };
+  }
 
   async create(principal: Principal, body: unknown, now: Date = new Date()): Promise<BillDto> {
     const biller_id = billerIdOf(principal);
@@ -223,7 +230,7 @@ export class BillsService {
           'deposit_references',
         );
       }
-      return toBill(inserted);
+      return this.dto(inserted);
     });
   }
 
@@ -266,17 +273,19 @@ export class BillsService {
   async get(principal: Principal, id: string): Promise<BillDto> {
     const row = await this.repository.findBill(billerIdOf(principal), id);
     if (!row) throw billNotFound(id);
-    return toBill(row);
+    return this.dto(row);
   }
 
   async list(principal: Principal, filters: BillFilters, page: PageRequest): Promise<Page<BillDto>> {
-    return toPage(await this.repository.listBills(billerIdOf(principal), filters, page), page, toBill);
+    return toPage(await this.repository.listBills(billerIdOf(principal), filters, page), page, (row) =>
+      this.dto(row),
+    );
   }
 
   async cancel(principal: Principal, id: string): Promise<BillDto> {
     const biller_id = billerIdOf(principal);
     const cancelled = await this.repository.cancelBill(biller_id, id);
-    if (cancelled) return toBill(cancelled);
+    if (cancelled) return this.dto(cancelled);
     const row = await this.repository.findBill(biller_id, id);
     if (!row) throw billNotFound(id);
     throw new BillError(

@@ -125,10 +125,13 @@ describe('bills', () => {
     assert.equal(created.status, 201, created.text);
     assert.match(created.body.id, /^bill_[0-9A-HJKMNP-TV-Z]{26}$/);
     assert.ok(Math.abs((created.body.created as number) - Date.now() / 1000) < 60);
+    // The payer's signed checkout link (docs/pages.md).
+    assert.match(String(created.body.checkout_url), /\/pay\/bill_[0-9A-HJKMNP-TV-Z]{26}\?sig=[\w-]{22}$/);
     assert.deepEqual(
-      { ...created.body, id: undefined, created: undefined },
+      { ...created.body, id: undefined, created: undefined, checkout_url: undefined },
       {
         id: undefined,
+        checkout_url: undefined,
         object: 'bill',
         biller: other.id,
         kind: 'fee',

@@ -72,6 +72,13 @@ export class BillDto {
   expires_at!: number | null;
   @ApiProperty({ type: 'integer', description: 'Unix seconds.' })
   created!: number;
+  @ApiPropertyOptional({
+    description:
+      'The payer’s checkout page: HUB_PUBLIC_URL/pay/<id>?sig=<HMAC>. Give it to the payer (SMS, e-mail, ' +
+      'the city app); an unsigned or altered link opens nothing (docs/pages.md).',
+    example: 'https://payhub.example.vn/pay/bill_01JD3M0Q8XK6W1E9T3V4R5S6P7?sig=3q2-7wAAAAB5d2Fkb3M',
+  })
+  checkout_url?: string;
 
   @ApiPropertyOptional({ description: 'Fee bills.' })
   procedure_code?: string;
