@@ -8,9 +8,10 @@
 // summed balance deltas (BASELINE_SQL): batched as well as plain SQL can without coalescing different
 // callers. BENCH_CALL_SIZE=1 measures one posting per call (the gateway-callback pattern).
 // Other knobs: BENCH_TRANSFERS, BENCH_ACCOUNTS, BENCH_CALLERS, BENCH_HOT_SHARE, BENCH_BATCH_MAX,
-// BENCH_IN_FLIGHT, BENCH_LANES, BENCH_PG_FLAGS ("-c name=value ..."), DATABASE_URL (an external Postgres).
+// BENCH_IN_FLIGHT, BENCH_LANES, BENCH_PG_FLAGS ("-c name=value ..."), BENCH_LATENCY_LOG (a file prefix for
+// each call's start and latency), DATABASE_URL (an external Postgres).
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -24,6 +25,12 @@ const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 200_000);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 64);
 const HOT_SHARE = Number(process.env.BENCH_HOT_SHARE ?? 0.3);
 const CALL_SIZE = Number(process.env.BENCH_CALL_SIZE ?? 8);
+/**
+ * Transfers each phase posts first, with the same callers and call size, before it is measured: the
+ * pool's connections, Postgres's caches and plans and V8's compiled code are then warm for both. A
+ * latency log showed every call at or above the p99 in the first 400 ms of a cold phase.
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5_000);
 const DATABASE = 'payhub_bench';
 
 interface Posting {
@@ -34,9 +41,9 @@ interface Posting {
 }
 
 /** The same postings for both phases: account 0 is the hot account. */
-function workload(prefix: string): Posting[] {
-  const postings: Posting[] = new Array(TRANSFERS);
-  for (let i = 0; i < TRANSFERS; i++) {
+function workload(prefix: string, count = TRANSFERS): Posting[] {
+  const postings: Posting[] = new Array(count);
+  for (let i = 0; i < count; i++) {
     const hot = Math.random() < HOT_SHARE;
     let debit = randomInt(1, ACCOUNTS);
     let credit = hot ? 0 : randomInt(1, ACCOUNTS);
@@ -69,6 +76,9 @@ async function phase(
   const chunks: Posting[][] = [];
   for (let i = 0; i < postings.length; i += CALL_SIZE) chunks.push(postings.slice(i, i + CALL_SIZE));
   const latencies: number[] = [];
+  // BENCH_LATENCY_LOG=<file>: every call's start (ms into the phase) and latency, to see whether slow
+  // calls cluster in time (a stall) or are spread out.
+  const timeline: string[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
@@ -76,11 +86,16 @@ async function phase(
       for (let index = next++; index < chunks.length; index = next++) {
         const t0 = process.hrtime.bigint();
         await call(chunks[index]!);
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const latency = Number(process.hrtime.bigint() - t0) / 1e6;
+        latencies.push(latency);
+        if (process.env.BENCH_LATENCY_LOG)
+          timeline.push(`${(Number(t0 - started) / 1e6).toFixed(2)} ${latency.toFixed(2)}`);
       }
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (process.env.BENCH_LATENCY_LOG)
+    writeFileSync(`${process.env.BENCH_LATENCY_LOG}.${name}`, timeline.join('\n') + '\n');
   latencies.sort((a, b) => a - b);
   const result = {
     name,
@@ -181,11 +196,13 @@ async function main(): Promise<void> {
     await migrate(pool);
     console.log(
       `ledger bench: ${ACCOUNTS} accounts, ${TRANSFERS} transfers, ${Math.round(HOT_SHARE * 100)}% on one hot account, ` +
-        `${CALLERS} concurrent callers, ${CALL_SIZE} transfer(s) per call`,
+        `${CALLERS} concurrent callers, ${CALL_SIZE} transfer(s) per call; each phase after ${WARMUP} warm-up transfers`,
     );
 
     await baselineSetup(pool);
-    const baseline = await phase('baseline', workload('b'), (chunk) => baselineCall(pool, chunk));
+    const baselineCallOf = (chunk: Posting[]) => baselineCall(pool, chunk);
+    await phase('warm-up', workload('bw', WARMUP), baselineCallOf);
+    const baseline = await phase('baseline', workload('b'), baselineCallOf);
 
     const ledger = new PgLedger(pool, {
       batch_transfers_max: Number(process.env.BENCH_BATCH_MAX ?? 2000),
@@ -207,10 +224,12 @@ async function main(): Promise<void> {
       code: 1,
     });
     let failed = 0;
-    const result = await phase('ledger', workload('l'), async (chunk) => {
+    const ledgerCall = async (chunk: Posting[]) => {
       const results = await ledger.createTransfers(chunk.map(toInput));
       for (const r of results) if (r.result !== 'created') failed++;
-    });
+    };
+    await phase('warm-up', workload('lw', WARMUP), ledgerCall);
+    const result = await phase('ledger', workload('l'), ledgerCall);
     await ledger.drain();
     const report = await ledger.verify();
     if (failed > 0) console.log(`${failed} transfers were not created`);

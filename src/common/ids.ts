@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   event: 'evt',
   reconciliation_run: 'rcn',
   reconciliation_exception: 'rcx',
+  reconciliation_report: 'rcr',
   payout: 'po',
   payout_item: 'poi',
 } as const;

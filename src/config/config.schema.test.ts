@@ -58,6 +58,8 @@ describe('configuration schema', () => {
       fee_bearer: 'hub',
       refund_receipts: 'cancel_when_full',
       gateways: { vnpay: null, momo: null, zalopay: null, vietqr: null },
+      recon_drop_dir: null,
+      recon_cron: '30 6 * * *',
     });
   });
 
@@ -85,6 +87,8 @@ describe('configuration schema', () => {
           '{"vnpay":{"gateway_choice":{"percent":"1.1","min":"2000"}},"momo":{"wallet":{"fixed":1500}}}',
         FEE_BEARER: 'biller',
         REFUND_RECEIPTS: 'refund_receipt',
+        RECON_DROP_DIR: 'drop',
+        RECON_CRON: '15 7 * * 1-5',
         ...GATEWAY_ENV,
       },
       '/srv/payhub',
@@ -112,6 +116,8 @@ describe('configuration schema', () => {
         momo: { wallet: { percent: undefined, fixed: 1500n, min: undefined, max: undefined } },
       },
       fee_bearer: 'biller',
+      recon_drop_dir: '/srv/payhub/drop',
+      recon_cron: '15 7 * * 1-5',
       refund_receipts: 'refund_receipt',
       gateways: {
         vnpay: {

@@ -45,6 +45,10 @@ export interface HubConfig {
   refund_receipts: RefundReceipts;
   /** Each gateway's credentials; null: the hub runs that gateway's simulator (src/gateways/). */
   gateways: GatewaysConfig;
+  /** Absolute path of the settlement files' drop folder; null: no scheduled reconciliation. */
+  recon_drop_dir: string | null;
+  /** When the scheduled reconciliation runs: a 5-field cron expression in Vietnam time. */
+  recon_cron: string;
 }
 
 /** A gateway is configured whole or not at all; the secrets here never reach a log or an error. */
@@ -221,6 +225,20 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     default_text: 'hub',
     description:
       "Who bears the gateway fee: `hub` (booked as the hub's fee expense; the agency is owed the whole amount) or `biller` (deducted from what the agency is owed).",
+    secret: false,
+  },
+  {
+    name: 'RECON_DROP_DIR',
+    default_text: null,
+    description:
+      "Folder where the gateways' daily settlement files are dropped as `<gateway>-<YYYY-MM-DD>.csv` (relative paths from the working directory). Set: a pg-boss cron job (`RECON_CRON`) reconciles the previous day's files found there, runs the janitor and records a report (docs/reconciliation.md#schedule). Unset: no schedule.",
+    secret: false,
+  },
+  {
+    name: 'RECON_CRON',
+    default_text: '30 6 * * *',
+    description:
+      'When the scheduled reconciliation runs: a 5-field cron expression (minute hour day month weekday) in Vietnam time (Asia/Ho_Chi_Minh); used only with `RECON_DROP_DIR`. One run per tick across all hub processes.',
     secret: false,
   },
   {
@@ -428,6 +446,13 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
 
   const gateways = parseGateways(read, fail, (variable, message) => problems.push({ variable, message }));
 
+  const reconDropText = read('RECON_DROP_DIR');
+  const reconDropDir = reconDropText === null ? null : resolve(cwd, reconDropText);
+  const reconCron = read('RECON_CRON') ?? '30 6 * * *';
+  if (!/^[0-9*,/-]+( [0-9*,/-]+){4}$/.test(reconCron)) {
+    fail('RECON_CRON', 'must be a 5-field cron expression of digits, *, comma, - and /', reconCron);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -451,6 +476,8 @@ export function parseConfig(env: Environment, cwd: string = process.cwd()): HubC
     fee_bearer: feeBearer as FeeBearer,
     refund_receipts: refundReceipts as RefundReceipts,
     gateways,
+    recon_drop_dir: reconDropDir,
+    recon_cron: reconCron,
   };
 }
 

@@ -46,13 +46,14 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
   ) {
     this.logger = logger.child({ component: 'jobs' });
     // pg-boss runs on the hub's pool rather than a pool of its own: one set of connections to size,
-    // and DatabaseLifecycle ends it after this has stopped. Cron scheduling is unused, so off.
+    // and DatabaseLifecycle ends it after this has stopped. Cron scheduling serves only the scheduled
+    // reconciliation (src/reconciliation/reconciliation.schedule.ts): on when RECON_DROP_DIR is set.
     this.boss = new PgBoss({
       db: viaQueryable(pool),
       schema: JOBS_SCHEMA,
       migrate: true,
       supervise: true,
-      schedule: false,
+      schedule: config.recon_drop_dir !== null,
     });
     // An EventEmitter without an 'error' listener would throw; a failed poll is worth a line, not a crash.
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
@@ -111,6 +112,14 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     );
     const n = (found.rows[0] as { n: number }).n;
     if (n !== jobs.length) throw new Error(`job queue ${name} took ${n} of ${jobs.length} jobs`);
+  }
+
+  /**
+   * A cron schedule for a queue (pg-boss `schedule`: one job per tick whatever the number of hub
+   * processes; sent only by processes whose cron is on). Replaces the queue's earlier schedule.
+   */
+  async schedule(name: string, cron: string, data: object, options: { tz: string }): Promise<void> {
+    await this.boss.schedule(name, cron, data, options);
   }
 
   /** Runs handler for each job of the queue, one at a time per call; a throw fails the job (retried). */

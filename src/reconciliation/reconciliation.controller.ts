@@ -1,6 +1,6 @@
 // The reconciliation API (admin): import a settlement file (multipart, streamed: the file never sits in
 // memory whole), the runs, and the exceptions they found.
-import { Controller, Get, HttpCode, type OnModuleInit, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, type OnModuleInit, Param, Post, Query, Req } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import multipart from '@fastify/multipart';
@@ -14,19 +14,29 @@ import { invalidParameter, objectBody, requiredEnum } from '../common/validation
 import { GATEWAY_IDS } from '../gateways/gateways.service';
 import {
   ReconcileAnswerDto,
+  type ReconciliationAuditDto,
+  ReconciliationExceptionDetailDto,
   ReconciliationExceptionDto,
   ReconciliationExceptionListDto,
+  ReconciliationReportDto,
+  ReconciliationReportListDto,
   ReconciliationRunDto,
   ReconciliationRunListDto,
+  ResolveExceptionDto,
+  ScheduledRunDto,
 } from './dto/reconciliation.dto';
 import { ReconciliationError } from './reconciliation.errors';
 import { EXCEPTION_KINDS, parseSettlementDate } from './reconciliation.matcher';
 import {
+  type AuditRow,
   EXCEPTION_STATUSES,
   type ExceptionRow,
   ReconciliationRepository,
+  type ReportRow,
   type RunRow,
 } from './reconciliation.repository';
+import { actionsFor, parseResolveBody, ReconciliationResolutions } from './reconciliation.resolutions';
+import { previousVietnamDay, ReconciliationScheduler } from './reconciliation.schedule';
 import { ReconciliationService, type ReconcileResult } from './reconciliation.service';
 
 /** Largest settlement file accepted: far above any day's file, below anything absurd. */
@@ -94,8 +104,52 @@ function exceptionDto(row: ExceptionRow): ReconciliationExceptionDto {
     resolved_at: row.resolved_at ? seconds(row.resolved_at) : null,
     resolved_by: row.resolved_by,
     transfer: row.transfer_id,
+    transfers: row.transfer_ids ?? (row.transfer_id ? [row.transfer_id] : []),
+    resolution_reason: row.resolution_reason,
     created: seconds(row.created_at),
   };
+}
+
+function auditDto(row: AuditRow): ReconciliationAuditDto {
+  return {
+    object: 'reconciliation_audit',
+    action: row.action,
+    resolution: row.resolution,
+    reason: row.reason,
+    operator: row.operator,
+    transfers: row.transfer_ids,
+    amount: Number(row.amount),
+    details: row.details,
+    created: seconds(row.created_at),
+  };
+}
+
+function detailDto(row: ExceptionRow, audit: AuditRow[]): ReconciliationExceptionDetailDto {
+  return {
+    ...exceptionDto(row),
+    actions: row.status === 'open' ? actionsFor(row) : [],
+    audit: audit.map(auditDto),
+  };
+}
+
+function reportDto(row: ReportRow): ReconciliationReportDto {
+  return {
+    id: row.id,
+    object: 'reconciliation_report',
+    date: row.settlement_date,
+    trigger: row.trigger,
+    report: row.report,
+    created: seconds(row.created_at),
+  };
+}
+
+/** An optional `YYYY-MM-DD` field. */
+function optionalDate(fields: Record<string, unknown>, param: string): string | null {
+  const text = fields[param];
+  if (text === undefined || text === null) return null;
+  const date = typeof text === 'string' ? parseSettlementDate(text) : null;
+  if (date === null) throw invalidParameter(param, `${param} must be a calendar day YYYY-MM-DD.`);
+  return date;
 }
 
 /** gateway and date, checked; shared by the API and the CLI. */
@@ -114,6 +168,8 @@ export class ReconciliationController implements OnModuleInit {
   constructor(
     private readonly service: ReconciliationService,
     private readonly repository: ReconciliationRepository,
+    private readonly resolutions: ReconciliationResolutions,
+    private readonly scheduler: ReconciliationScheduler,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -135,7 +191,9 @@ export class ReconciliationController implements OnModuleInit {
       'covers) BEFORE the `file` part. The file streams into one transaction: a refused file (400 ' +
       '`settlement_file_wrong_columns`, `_bad_encoding`, `_bad_row` or `_truncated`, the message naming ' +
       'the line) leaves nothing behind. The same file again answers its first run (`created_now: false`) ' +
-      'and changes nothing; another file for a day already reconciled is 409.',
+      'and changes nothing; another file for a day already reconciled is 409. `Idempotency-Key` is refused ' +
+      '(400 `reconciliation_idempotency_key_refused`): a multipart body cannot be fingerprinted before it ' +
+      "is read, and the import is idempotent by the file's SHA-256 already.",
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -151,6 +209,14 @@ export class ReconciliationController implements OnModuleInit {
   })
   @ApiOkResponse({ type: ReconcileAnswerDto })
   async create(@Req() request: FastifyRequest): Promise<ReconcileAnswerDto> {
+    // The idempotency interceptor fingerprints a JSON body; a multipart one would fingerprint as empty,
+    // and a key reused with another file would replay the first answer. The file's hash is the key.
+    if (request.headers['idempotency-key'] !== undefined)
+      throw new ReconciliationError(
+        'reconciliation_idempotency_key_refused',
+        'Idempotency-Key is not taken here: the same file imported again answers its first run anyway.',
+        'Idempotency-Key',
+      );
     if (!request.isMultipart())
       throw new ReconciliationError(
         'settlement_file_missing',
@@ -219,23 +285,94 @@ export class ReconciliationController implements OnModuleInit {
 
   @Get('exceptions')
   @Authenticated('admin')
-  @ApiOperation({ summary: 'Exceptions found by reconciliation, newest first; filter by run, kind, status.' })
+  @ApiOperation({
+    summary: 'Exceptions found by reconciliation, newest first; filter by run, kind, status, gateway, date.',
+  })
   @ApiPageQuery()
   @ApiQuery({ name: 'run', required: false })
   @ApiQuery({ name: 'kind', required: false, enum: EXCEPTION_KINDS })
   @ApiQuery({ name: 'status', required: false, enum: EXCEPTION_STATUSES })
+  @ApiQuery({ name: 'gateway', required: false, enum: [...GATEWAY_IDS] })
+  @ApiQuery({ name: 'date', required: false, description: "The settlement day of the exception's run." })
   @ApiOkResponse({ type: ReconciliationExceptionListDto })
   async exceptions(@Query() query: Record<string, unknown>): Promise<Page<ReconciliationExceptionDto>> {
-    const fields = objectBody(query, ['limit', 'starting_after', 'run', 'kind', 'status']);
+    const fields = objectBody(query, ['limit', 'starting_after', 'run', 'kind', 'status', 'gateway', 'date']);
     const page = pageRequest(fields, 'reconciliation_exception');
     if (fields.run !== undefined && !isId('reconciliation_run', fields.run))
       throw invalidParameter('run', 'run must be a reconciliation run id.');
+    const date = optionalDate(fields, 'date');
     const filter = {
       ...(fields.run !== undefined ? { run_id: fields.run as string } : {}),
       ...(fields.kind !== undefined ? { kind: requiredEnum(fields, 'kind', EXCEPTION_KINDS) } : {}),
       ...(fields.status !== undefined ? { status: requiredEnum(fields, 'status', EXCEPTION_STATUSES) } : {}),
+      ...(fields.gateway !== undefined ? { gateway: requiredEnum(fields, 'gateway', GATEWAY_IDS) } : {}),
+      ...(date !== null ? { date } : {}),
     };
     return toPage(await this.repository.listExceptions(page, filter), page, exceptionDto);
+  }
+
+  @Get('exceptions/:id')
+  @Authenticated('admin')
+  @ApiOperation({ summary: 'One exception, the actions that fit it, and its audit trail.' })
+  @ApiOkResponse({ type: ReconciliationExceptionDetailDto })
+  async exception(@Param('id') id: string): Promise<ReconciliationExceptionDetailDto> {
+    const row = isId('reconciliation_exception', id) ? await this.repository.findException(id) : null;
+    if (!row) throw new ReconciliationError('reconciliation_exception_not_found', 'No such exception.', 'id');
+    return detailDto(row, await this.repository.auditOf(id));
+  }
+
+  @Post('exceptions/:id/resolve')
+  @HttpCode(200)
+  @Authenticated('admin')
+  @ApiOperation({
+    summary: 'Resolve an exception by an action that posts ledger transfers.',
+    description:
+      '`late_capture` (missing_in_hub with an intent: applied as the callback would be), `refund` (a ' +
+      'payment the gateway did not pay: the booking reversed), `fee_adjustment` (fee_mismatch: the ' +
+      "difference between clearing and the fee's bearer), `write_off` (any kind: the residue to write_offs " +
+      'or to suspense). The transfers, the exception and an audit row commit together. An action that does ' +
+      'not fit the kind is 400 `reconciliation_action_invalid`; one that has nothing to post is 409 ' +
+      '`reconciliation_action_not_applicable`; an exception resolved already is 409 ' +
+      '`reconciliation_exception_resolved`, except for the very same action, reason and operator, which ' +
+      'answers the resolution again.',
+  })
+  @ApiBody({ type: ResolveExceptionDto })
+  @ApiOkResponse({ type: ReconciliationExceptionDetailDto })
+  async resolve(@Param('id') id: string, @Body() body: unknown): Promise<ReconciliationExceptionDetailDto> {
+    if (!isId('reconciliation_exception', id))
+      throw new ReconciliationError('reconciliation_exception_not_found', 'No such exception.', 'id');
+    const input = parseResolveBody(body);
+    const result = await this.resolutions.resolve(id, input);
+    return detailDto(result.exception, result.audit);
+  }
+
+  @Post('scheduled-runs')
+  @HttpCode(200)
+  @Authenticated('admin')
+  @ApiOperation({
+    summary: 'Run the scheduled reconciliation now for a day: the drop folder, the janitor, a report.',
+    description:
+      'Imports every `<gateway>-<date>.csv` in RECON_DROP_DIR (a file imported already changes nothing), ' +
+      'runs the janitor and stores the report. 409 `reconciliation_schedule_disabled` without RECON_DROP_DIR.',
+  })
+  @ApiBody({ type: ScheduledRunDto, required: false })
+  @ApiOkResponse({ type: ReconciliationReportDto })
+  async scheduledRun(@Body() body: unknown): Promise<ReconciliationReportDto> {
+    const fields = objectBody(body, ['date'], { optional: true });
+    const date = optionalDate(fields, 'date') ?? previousVietnamDay(new Date());
+    return reportDto(await this.scheduler.run(date, 'manual'));
+  }
+
+  @Get('reports')
+  @Authenticated('admin')
+  @ApiOperation({ summary: 'Reports of the scheduled runs, newest first; filter by date.' })
+  @ApiPageQuery()
+  @ApiQuery({ name: 'date', required: false })
+  @ApiOkResponse({ type: ReconciliationReportListDto })
+  async reports(@Query() query: Record<string, unknown>): Promise<Page<ReconciliationReportDto>> {
+    const fields = objectBody(query, ['limit', 'starting_after', 'date']);
+    const page = pageRequest(fields, 'reconciliation_report');
+    return toPage(await this.repository.listReports(page, optionalDate(fields, 'date')), page, reportDto);
   }
 }
 

@@ -10,6 +10,25 @@ export const RECONCILIATION_ERRORS = defineErrorCodes('reconciliation', {
   reconciliation_run_not_found: { status: 404, type: 'invalid_request_error' },
   /** Another file was already reconciled for this gateway and day: a corrected file is a person's call. */
   reconciliation_date_reconciled: { status: 409, type: 'invalid_request_error' },
+  /** No such exception. */
+  reconciliation_exception_not_found: { status: 404, type: 'invalid_request_error' },
+  /** The action does not fit the exception's kind (e.g. a fee adjustment of a duplicate). */
+  reconciliation_action_invalid: INVALID,
+  /** The exception was resolved already (by another action, operator or reason). */
+  reconciliation_exception_resolved: { status: 409, type: 'invalid_request_error' },
+  /**
+   * The action fits the kind but not the exception's state: nothing to post (no residue, no booking to
+   * reverse), the payment could not be applied, or the ledger refused (e.g. the agency's payable is
+   * already paid out). Nothing changed.
+   */
+  reconciliation_action_not_applicable: { status: 409, type: 'invalid_request_error' },
+  /** RECON_DROP_DIR is not set: there is no drop folder to run over. */
+  reconciliation_schedule_disabled: { status: 409, type: 'invalid_request_error' },
+  /**
+   * An Idempotency-Key on the file import: a multipart body cannot be fingerprinted before it is read,
+   * and the import is idempotent by the file's SHA-256 already.
+   */
+  reconciliation_idempotency_key_refused: INVALID,
   /** The request has no `file` part, or it came after the fields it needs. */
   settlement_file_missing: INVALID,
   /** The gateway has no settlement file the hub can read. */

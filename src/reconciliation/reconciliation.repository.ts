@@ -58,6 +58,30 @@ export interface ExceptionRow {
   resolved_at: Date | null;
   resolved_by: string | null;
   transfer_id: string | null;
+  resolution_reason: string | null;
+  transfer_ids: string[] | null;
+  created_at: Date;
+}
+
+/** One row of an exception's audit trail (append-only, migrations/0013_reconciliation_audit.sql). */
+export interface AuditRow {
+  id: bigint;
+  exception_id: string;
+  action: string;
+  resolution: string;
+  reason: string;
+  operator: string;
+  transfer_ids: string[];
+  amount: bigint;
+  details: Record<string, unknown>;
+  created_at: Date;
+}
+
+export interface ReportRow {
+  id: string;
+  settlement_date: string;
+  trigger: 'cron' | 'manual';
+  report: Record<string, unknown>;
   created_at: Date;
 }
 
@@ -78,6 +102,9 @@ export interface ExceptionFilter {
   run_id?: string;
   kind?: ExceptionKind;
   status?: ExceptionStatus;
+  gateway?: GatewayId;
+  /** The settlement day of the exception's run, YYYY-MM-DD. */
+  date?: string;
 }
 
 @Injectable()
@@ -106,16 +133,20 @@ export class ReconciliationRepository {
   /** Newest first; LIMIT limit + 1 (toPage). */
   async listExceptions(page: PageRequest, filter: ExceptionFilter): Promise<ExceptionRow[]> {
     const result = await this.db.query<ExceptionRow>(
-      `SELECT * FROM reconciliation_exceptions
-       WHERE ($1::text IS NULL OR run_id = $1) AND ($2::text IS NULL OR kind = $2)
-         AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4)
-       ORDER BY id DESC LIMIT $5`,
+      `SELECT e.* FROM reconciliation_exceptions e
+       WHERE ($1::text IS NULL OR e.run_id = $1) AND ($2::text IS NULL OR e.kind = $2)
+         AND ($3::text IS NULL OR e.status = $3) AND ($4::text IS NULL OR e.id < $4)
+         AND ($6::text IS NULL OR e.gateway = $6)
+         AND ($7::date IS NULL OR e.run_id IN (SELECT r.id FROM reconciliation_runs r WHERE r.settlement_date = $7))
+       ORDER BY e.id DESC LIMIT $5`,
       [
         filter.run_id ?? null,
         filter.kind ?? null,
         filter.status ?? null,
         page.starting_after,
         page.limit + 1,
+        filter.gateway ?? null,
+        filter.date ?? null,
       ],
     );
     return result.rows;
@@ -198,5 +229,149 @@ export class ReconciliationRepository {
       [account_id],
     );
     return result.rows[0]?.balance ?? 0n;
+  }
+
+  async findException(id: string): Promise<ExceptionRow | null> {
+    const result = await this.db.query<ExceptionRow>(
+      'SELECT * FROM reconciliation_exceptions WHERE id = $1',
+      [id],
+    );
+    return result.rows[0] ?? null;
+  }
+
+  /** The exception, its row locked until the caller's transaction ends (resolutions queue on it). */
+  async lockException(id: string): Promise<ExceptionRow | null> {
+    const result = await this.db.query<ExceptionRow>(
+      'SELECT * FROM reconciliation_exceptions WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    return result.rows[0] ?? null;
+  }
+
+  async markResolved(
+    id: string,
+    resolution: { resolution: string; operator: string; reason: string; transfer_ids: string[] },
+  ): Promise<ExceptionRow> {
+    const result = await this.db.query<ExceptionRow>(
+      `UPDATE reconciliation_exceptions
+       SET status = 'resolved', resolution = $2, resolved_at = clock_timestamp(), resolved_by = $3,
+           resolution_reason = $4, transfer_ids = $5::text[], transfer_id = $5[1]
+       WHERE id = $1 AND status = 'open' RETURNING *`,
+      [id, resolution.resolution, resolution.operator, resolution.reason, resolution.transfer_ids],
+    );
+    if (!result.rows[0]) throw new Error(`exception ${id} was not open`);
+    return result.rows[0];
+  }
+
+  async insertAudit(row: Omit<AuditRow, 'id' | 'created_at'>): Promise<void> {
+    await this.db.query(
+      `INSERT INTO reconciliation_audit
+         (exception_id, action, resolution, reason, operator, transfer_ids, amount, details)
+       VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8)`,
+      [
+        row.exception_id,
+        row.action,
+        row.resolution,
+        row.reason,
+        row.operator,
+        row.transfer_ids,
+        row.amount,
+        JSON.stringify(row.details),
+      ],
+    );
+  }
+
+  async auditOf(exception_id: string): Promise<AuditRow[]> {
+    const result = await this.db.query<AuditRow>(
+      'SELECT * FROM reconciliation_audit WHERE exception_id = $1 ORDER BY id',
+      [exception_id],
+    );
+    return result.rows;
+  }
+
+  async intentReference(intent_id: string): Promise<{ id: string; reference: string } | null> {
+    const result = await this.db.query<{ id: string; reference: string }>(
+      'SELECT id, reference FROM payment_intents WHERE id = $1',
+      [intent_id],
+    );
+    return result.rows[0] ?? null;
+  }
+
+  async succeededRefundAmount(refund_id: string): Promise<bigint | null> {
+    const result = await this.db.query<{ amount: bigint }>(
+      `SELECT amount FROM refunds WHERE id = $1 AND status = 'succeeded'`,
+      [refund_id],
+    );
+    return result.rows[0]?.amount ?? null;
+  }
+
+  /**
+   * How the hub booked an intent paid with this transaction: its `pay:<intent>` transfer and its fee's
+   * (null when the intent did not succeed with it), less any resolution that reversed them already.
+   */
+  async bookingOf(
+    intent_id: string,
+    gateway_txn_id: string,
+  ): Promise<{
+    biller_id: string;
+    bill_id: string;
+    amount: bigint;
+    pay: { id: string; amount: bigint; credit_account_id: string } | null;
+    fee: { id: string; amount: bigint; debit_account_id: string } | null;
+  } | null> {
+    const intent = await this.db.query<{
+      biller_id: string;
+      bill_id: string;
+      amount: bigint;
+      status: string;
+      gateway_txn_id: string | null;
+    }>('SELECT biller_id, bill_id, amount, status, gateway_txn_id FROM payment_intents WHERE id = $1', [
+      intent_id,
+    ]);
+    const row = intent.rows[0];
+    if (!row) return null;
+    const base = { biller_id: row.biller_id, bill_id: row.bill_id, amount: row.amount };
+    if (row.status !== 'succeeded' || row.gateway_txn_id !== gateway_txn_id)
+      return { ...base, pay: null, fee: null };
+    const transfers = await this.db.query<{
+      id: string;
+      amount: bigint;
+      debit_account_id: string;
+      credit_account_id: string;
+    }>(
+      `SELECT id, amount, debit_account_id, credit_account_id FROM ledger_transfers WHERE id = ANY($1::text[])`,
+      [[`pay:${intent_id}`, `pay:${intent_id}:fee`]],
+    );
+    // A booking reversed by an earlier resolution (a refund of another exception) counts as none.
+    const reversed = await this.db.query(
+      `SELECT 1 FROM reconciliation_exceptions
+       WHERE payment_intent_id = $1 AND resolution = 'refund' AND status = 'resolved' LIMIT 1`,
+      [intent_id],
+    );
+    if (reversed.rows.length > 0) return { ...base, pay: null, fee: null };
+    const pay = transfers.rows.find((transfer) => transfer.id === `pay:${intent_id}`) ?? null;
+    const fee = transfers.rows.find((transfer) => transfer.id === `pay:${intent_id}:fee`) ?? null;
+    return { ...base, pay, fee };
+  }
+
+  async insertReport(row: Omit<ReportRow, 'created_at'>): Promise<ReportRow> {
+    const result = await this.db.query<ReportRow>(
+      `INSERT INTO reconciliation_reports (id, settlement_date, trigger, report) VALUES ($1, $2, $3, $4)
+       RETURNING id, to_char(settlement_date, 'YYYY-MM-DD') AS settlement_date, trigger, report, created_at`,
+      [row.id, row.settlement_date, row.trigger, JSON.stringify(row.report)],
+    );
+    return result.rows[0]!;
+  }
+
+  /** Newest first; LIMIT limit + 1 (toPage). */
+  async listReports(page: PageRequest, date: string | null): Promise<ReportRow[]> {
+    const result = await this.db.query<ReportRow>(
+      `SELECT id, to_char(settlement_date, 'YYYY-MM-DD') AS settlement_date, trigger, report, created_at
+       FROM reconciliation_reports
+       WHERE ($1::date IS NULL OR settlement_date = $1) AND ($2::text IS NULL OR id < $2)
+       ORDER BY id DESC LIMIT $3`,
+      [date, page.starting_after, page.limit + 1],
+    );
+    return result.rows;
   }
 }

@@ -7,7 +7,14 @@ import type { Pool, PoolClient } from 'pg';
 import { idLowerBound } from '../common/ids';
 import { PG_POOL } from '../database/database.module';
 import { payableAccount } from '../payments/payment-postings';
-import type { LedgerMovement, PaymentEntry, PayoutEntry, RefundEntry, StatementPeriod } from './statement';
+import type {
+  AdjustmentEntry,
+  LedgerMovement,
+  PaymentEntry,
+  PayoutEntry,
+  RefundEntry,
+  StatementPeriod,
+} from './statement';
 
 const DAY_MS = 86_400_000;
 /**
@@ -223,6 +230,46 @@ export class ReportsRepository {
       payout_id: row.payout_id,
       item_id: row.id,
       amount: row.amount,
+      booked_at: row.booked_at,
+    }));
+  }
+
+  /**
+   * Reconciliation resolutions that moved the agency's payable in the period (`recon:<exception>:…`
+   * transfers: a fee adjustment it bears, a reversed payment), in transfer id order. Signed: a credit of
+   * the payable is +.
+   */
+  async adjustments(
+    client: PoolClient,
+    biller_id: string,
+    period: StatementPeriod,
+    after: string | null,
+    limit: number,
+  ): Promise<AdjustmentEntry[]> {
+    const account = payableAccount(biller_id);
+    const found = await client.query<{
+      id: string;
+      amount: bigint;
+      credit_account_id: string;
+      metadata: Record<string, unknown> | null;
+      booked_at: Date;
+    }>(
+      `SELECT id, amount, credit_account_id, metadata, timestamp AS booked_at
+         FROM ledger_transfers
+        WHERE (debit_account_id = $1 OR credit_account_id = $1) AND id LIKE 'recon:%' AND id > $2
+          AND timestamp >= $3 AND timestamp < $4 AND flags & 2 = 0 AND flags & 8 = 0
+        ORDER BY id
+        LIMIT $5`,
+      [account, after ?? '', period.start, period.end, limit],
+    );
+    return found.rows.map((row) => ({
+      type: 'adjustment',
+      transfer_id: row.id,
+      exception_id: row.id.split(':')[1] ?? '',
+      action: typeof row.metadata?.action === 'string' ? row.metadata.action : null,
+      payment_intent_id:
+        typeof row.metadata?.payment_intent === 'string' ? row.metadata.payment_intent : null,
+      amount: row.credit_account_id === account ? row.amount : -row.amount,
       booked_at: row.booked_at,
     }));
   }

@@ -75,7 +75,7 @@ export interface OpenStatement {
   biller_name: string;
   period: StatementPeriod;
   format: StatementFormat;
-  /** Payments, then refunds, then payouts; `summary` is complete once this is exhausted. */
+  /** Payments, refunds, payouts, then adjustments; `summary` is complete once this is exhausted. */
   entries(): AsyncGenerator<StatementEntry>;
   summary(): StatementSummary;
 }
@@ -169,6 +169,7 @@ export class ReportsService {
             (after) => repository.payments(client, biller_id, period, after, page_rows),
             (after) => repository.refunds(client, biller_id, period, after, page_rows),
             (after) => repository.payouts(client, biller_id, period, after, page_rows),
+            (after) => repository.adjustments(client, biller_id, period, after, page_rows),
           ];
           for (const read of readers) {
             let after: string | null = null;
@@ -205,9 +206,14 @@ export class ReportsService {
 }
 
 function keyOf(entry: StatementEntry): string {
-  return entry.type === 'payment'
-    ? entry.receipt_id
-    : entry.type === 'refund'
-      ? entry.refund_id
-      : entry.item_id;
+  switch (entry.type) {
+    case 'payment':
+      return entry.receipt_id;
+    case 'refund':
+      return entry.refund_id;
+    case 'payout':
+      return entry.item_id;
+    case 'adjustment':
+      return entry.transfer_id;
+  }
 }

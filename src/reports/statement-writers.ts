@@ -8,7 +8,7 @@ import { csvField } from '../../adapters/shared/csv';
 import { formatVietnamTime } from '../../adapters/shared/time';
 import { dong } from '../bills/bills.service';
 import type { OpenStatement, StatementSummary } from './reports.service';
-import type { PaymentEntry, PayoutEntry, RefundEntry, StatementEntry } from './statement';
+import type { AdjustmentEntry, PaymentEntry, PayoutEntry, RefundEntry, StatementEntry } from './statement';
 
 export const STATEMENT_COLUMNS = [
   'booked_at',
@@ -73,6 +73,26 @@ export function entryRows(entry: StatementEntry): Cell[][] {
         entry.refund_id,
       ],
     ];
+  if (entry.type === 'adjustment')
+    return [
+      [
+        local(entry.booked_at),
+        'adjustment',
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        // Signed: what the resolution added to (or took from) what the agency is owed.
+        signed(entry.amount),
+        null,
+        null,
+        entry.action,
+        0,
+        entry.exception_id,
+      ],
+    ];
   return [
     [
       local(entry.booked_at),
@@ -100,6 +120,7 @@ export function summaryRows(summary: StatementSummary): Cell[][] {
     ['payments', null, totals.payments.count, dong(totals.payments.amount)],
     ['refunds', null, totals.refunds.count, dong(totals.refunds.amount)],
     ['gateway_fees', null, totals.fees.count, dong(totals.fees.amount)],
+    ['adjustments', null, totals.adjustments.count, signed(totals.adjustments.amount)],
     ['net', null, null, signed(totals.net)],
     ['payouts', null, totals.payouts.count, dong(totals.payouts.amount)],
     ['payable_movement', null, null, signed(totals.payable_movement)],
@@ -189,6 +210,17 @@ function refundJson(entry: RefundEntry) {
   };
 }
 
+function adjustmentJson(entry: AdjustmentEntry) {
+  return {
+    transfer: entry.transfer_id,
+    reconciliation_exception: entry.exception_id,
+    action: entry.action,
+    payment_intent: entry.payment_intent_id,
+    amount: signed(entry.amount),
+    booked_at: unix(entry.booked_at),
+  };
+}
+
 function payoutJson(entry: PayoutEntry) {
   return {
     payout: entry.payout_id,
@@ -209,6 +241,7 @@ export function summaryJson(summary: StatementSummary) {
       payments: pair(totals.payments),
       refunds: pair(totals.refunds),
       gateway_fees: pair(totals.fees),
+      adjustments: { count: totals.adjustments.count, amount: signed(totals.adjustments.amount) },
       net: signed(totals.net),
       payouts: pair(totals.payouts),
       payable_movement: signed(totals.payable_movement),
@@ -241,6 +274,7 @@ const SECTIONS = [
   { type: 'payment', key: 'receipts' },
   { type: 'refund', key: 'refunds' },
   { type: 'payout', key: 'payouts' },
+  { type: 'adjustment', key: 'adjustments' },
 ] as const;
 
 async function* jsonChunks(statement: OpenStatement): AsyncGenerator<string> {
@@ -274,7 +308,9 @@ async function* jsonChunks(statement: OpenStatement): AsyncGenerator<string> {
         ? paymentJson(entry)
         : entry.type === 'refund'
           ? refundJson(entry)
-          : payoutJson(entry);
+          : entry.type === 'payout'
+            ? payoutJson(entry)
+            : adjustmentJson(entry);
     yield (first ? '' : ',') + JSON.stringify(body);
     first = false;
   }

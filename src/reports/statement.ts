@@ -110,7 +110,23 @@ export interface PayoutEntry {
   booked_at: Date;
 }
 
-export type StatementEntry = PaymentEntry | RefundEntry | PayoutEntry;
+/**
+ * A reconciliation resolution that moved the agency's payable (docs/reconciliation.md#resolutions): a
+ * fee adjustment with FEE_BEARER=biller, or the reversal of a payment the gateway did not pay. Booked by
+ * its `recon:<exception>:<suffix>` transfer; `amount` is signed: + the agency is owed more, − less.
+ */
+export interface AdjustmentEntry {
+  type: 'adjustment';
+  transfer_id: string;
+  exception_id: string;
+  /** The resolution's action (fee_adjustment, refund) as the transfer's metadata names it. */
+  action: string | null;
+  payment_intent_id: string | null;
+  amount: bigint;
+  booked_at: Date;
+}
+
+export type StatementEntry = PaymentEntry | RefundEntry | PayoutEntry | AdjustmentEntry;
 
 export interface CountAmount {
   count: number;
@@ -133,7 +149,12 @@ export interface StatementTotals {
   refunds: CountAmount;
   /** Gateway fees deducted from what the agency is owed (FEE_BEARER=biller); zero when the hub bears them. */
   fees: CountAmount;
-  /** payments − refunds − fees: what the period's collections added to what the agency is owed. */
+  /** Reconciliation adjustments of the agency's payable (signed sum; count = transfers). */
+  adjustments: CountAmount;
+  /**
+   * payments − refunds − fees + adjustments: what the period's collections added to what the agency is
+   * owed.
+   */
   net: bigint;
   payouts: CountAmount;
   /** net − payouts: the movement of the agency's payable account, to compare with the ledger's. */
@@ -176,10 +197,16 @@ export class StatementAccumulator {
   readonly #refunds = zero();
   readonly #fees = zero();
   readonly #payouts = zero();
+  readonly #adjustments = zero();
   readonly #byFee = new Map<string, CountAmount>();
   readonly #byMethod = new Map<string, { payments: CountAmount; refunds: CountAmount }>();
 
   add(entry: StatementEntry): void {
+    if (entry.type === 'adjustment') {
+      this.#adjustments.count += 1;
+      this.#adjustments.amount += entry.amount;
+      return;
+    }
     if (entry.type === 'payout') {
       this.#payouts.count += 1;
       this.#payouts.amount += entry.amount;
@@ -210,7 +237,7 @@ export class StatementAccumulator {
   }
 
   totals(): StatementTotals {
-    const net = this.#payments.amount - this.#refunds.amount - this.#fees.amount;
+    const net = this.#payments.amount - this.#refunds.amount - this.#fees.amount + this.#adjustments.amount;
     const by_method = [...this.#byMethod.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([method, totals]) => ({
@@ -228,6 +255,7 @@ export class StatementAccumulator {
       payments: this.#payments,
       refunds: this.#refunds,
       fees: this.#fees,
+      adjustments: this.#adjustments,
       net,
       payouts: this.#payouts,
       payable_movement: net - this.#payouts.amount,

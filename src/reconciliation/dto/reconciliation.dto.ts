@@ -144,8 +144,90 @@ export class ReconciliationExceptionDto {
   resolved_by!: string | null;
   @ApiProperty({ type: 'string', nullable: true, description: 'The ledger transfer of the resolution.' })
   transfer!: string | null;
+  @ApiProperty({ type: [String], description: 'Every ledger transfer the resolution posted.' })
+  transfers!: string[];
+  @ApiProperty({ type: 'string', nullable: true, description: "The operator's reason for the resolution." })
+  resolution_reason!: string | null;
   @ApiProperty({ type: 'integer', description: 'Unix seconds.' })
   created!: number;
+}
+
+export class ReconciliationAuditDto {
+  @ApiProperty({ enum: ['reconciliation_audit'] })
+  object!: 'reconciliation_audit';
+  @ApiProperty({ enum: ['late_capture', 'refund', 'write_off', 'fee_adjustment'] })
+  action!: string;
+  @ApiProperty({
+    description:
+      'What the action became: late_capture, held_in_suspense, refund, write_off, write_off_to_suspense, fee_adjustment.',
+  })
+  resolution!: string;
+  @ApiProperty()
+  reason!: string;
+  @ApiProperty()
+  operator!: string;
+  @ApiProperty({ type: [String], description: 'The ledger transfers posted (never empty).' })
+  transfers!: string[];
+  @ApiProperty({ type: 'integer', description: 'VND moved (signed for write-offs and fee adjustments).' })
+  amount!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  details!: Record<string, unknown>;
+  @ApiProperty({ type: 'integer', description: 'Unix seconds.' })
+  created!: number;
+}
+
+export class ReconciliationExceptionDetailDto extends ReconciliationExceptionDto {
+  @ApiProperty({
+    type: [String],
+    description: 'The actions that fit this exception (late_capture, refund, write_off, fee_adjustment).',
+  })
+  actions!: string[];
+  @ApiProperty({ type: [ReconciliationAuditDto], description: 'The audit trail, oldest first.' })
+  audit!: ReconciliationAuditDto[];
+}
+
+export class ResolveExceptionDto {
+  @ApiProperty({ enum: ['late_capture', 'refund', 'write_off', 'fee_adjustment'] })
+  action!: string;
+  @ApiProperty({ maxLength: 500, example: 'VNPay confirmed the transaction by phone (ticket 4411).' })
+  reason!: string;
+  @ApiProperty({ maxLength: 200, example: 'Nguyễn Văn An' })
+  operator!: string;
+}
+
+export class ScheduledRunDto {
+  @ApiProperty({
+    required: false,
+    example: '2026-11-21',
+    description: 'The Vietnam day whose files to reconcile; absent: yesterday (Vietnam time).',
+  })
+  date?: string;
+}
+
+export class ReconciliationReportDto {
+  @ApiProperty({ example: 'rcr_01JD8Q3Z4Y5X6W7V8T9S0R1Q2P' })
+  id!: string;
+  @ApiProperty({ enum: ['reconciliation_report'] })
+  object!: 'reconciliation_report';
+  @ApiProperty({ example: '2026-11-21' })
+  date!: string;
+  @ApiProperty({ enum: ['cron', 'manual'] })
+  trigger!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'files (each: file, gateway, result imported|unchanged|refused, run, exceptions_by_kind, confirmed, ' +
+      'error {code, message}), found, imported, unchanged, refused, exceptions_by_kind, janitor (its counts).',
+  })
+  report!: Record<string, unknown>;
+  @ApiProperty({ type: 'integer', description: 'Unix seconds.' })
+  created!: number;
+}
+
+export class ReconciliationReportListDto extends ListEnvelopeDto {
+  @ApiProperty({ type: [ReconciliationReportDto] })
+  data!: ReconciliationReportDto[];
 }
 
 export class ReconciliationExceptionListDto extends ListEnvelopeDto {

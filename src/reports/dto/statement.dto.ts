@@ -99,6 +99,24 @@ class StatementPayoutDto {
   booked_at!: number;
 }
 
+class StatementAdjustmentDto {
+  @ApiProperty({ example: 'recon:rcx_01JD8Q3Z4Y5X6W7V8T9S0R1Q2P:fee_adjustment' })
+  transfer!: string;
+  @ApiProperty({ example: 'rcx_01JD8Q3Z4Y5X6W7V8T9S0R1Q2P' })
+  reconciliation_exception!: string;
+  @ApiProperty({ type: 'string', nullable: true, example: 'fee_adjustment' })
+  action!: string | null;
+  @ApiProperty({ type: 'string', nullable: true })
+  payment_intent!: string | null;
+  @ApiProperty({
+    type: 'integer',
+    description: 'VND, signed: + the agency is owed more, − less (a reconciliation resolution).',
+  })
+  amount!: number;
+  @ApiProperty({ type: 'integer', description: 'Unix seconds.' })
+  booked_at!: number;
+}
+
 class FeeTotalDto {
   @ApiProperty()
   fee_name!: string;
@@ -133,7 +151,12 @@ class StatementTotalsDto {
     description: 'Gateway fees deducted from the agency (FEE_BEARER=biller).',
   })
   gateway_fees!: CountAmountDto;
-  @ApiProperty({ type: 'integer', description: 'payments − refunds − gateway_fees.' })
+  @ApiProperty({
+    type: CountAmountDto,
+    description: 'Reconciliation adjustments of the payable (signed amount).',
+  })
+  adjustments!: CountAmountDto;
+  @ApiProperty({ type: 'integer', description: 'payments − refunds − gateway_fees + adjustments.' })
   net!: number;
   @ApiProperty({ type: CountAmountDto })
   payouts!: CountAmountDto;
@@ -197,6 +220,11 @@ export class StatementDto {
   refunds!: StatementRefundDto[];
   @ApiProperty({ type: [StatementPayoutDto] })
   payouts!: StatementPayoutDto[];
+  @ApiProperty({
+    type: [StatementAdjustmentDto],
+    description: "Reconciliation resolutions that moved the agency's payable.",
+  })
+  adjustments!: StatementAdjustmentDto[];
   @ApiProperty({ type: StatementTotalsDto })
   totals!: StatementTotalsDto;
   @ApiProperty({ type: CashlessShareDto })
