@@ -12,6 +12,6 @@ import { WebSecretsModule } from '../web/web-secrets';
   imports: [BillersModule, WebSecretsModule],
   controllers: [BillsController, ParkingTariffsController],
   providers: [BillsRepository, BillsService],
-  exports: [BillsRepository],
+  exports: [BillsRepository, BillsService],
 })
 export class BillsModule {}

@@ -10,5 +10,6 @@ import { ReportsService } from './reports.service';
   imports: [BillersModule],
   controllers: [ReportsController],
   providers: [ReportsRepository, ReportsService],
+  exports: [ReportsService],
 })
 export class ReportsModule {}

@@ -15,6 +15,7 @@ const ASSET_TYPES: Readonly<Record<string, string>> = {
   'web.css': 'text/css; charset=utf-8',
   'status.js': 'application/javascript; charset=utf-8',
   'verify.js': 'application/javascript; charset=utf-8',
+  'counter.js': 'application/javascript; charset=utf-8',
 };
 
 interface Asset {
