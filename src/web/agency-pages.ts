@@ -6,7 +6,7 @@ import { formatVietnamTime } from '../../adapters/shared/time';
 import type { StatementSummary } from '../reports/reports.service';
 import type { PaymentEntry } from '../reports/statement';
 import { methodLabel } from './checkout-pages';
-import { formatDong, html, type SafeHtml } from './html';
+import { type Column, dataTable, formatDong, html, type SafeHtml } from './html';
 import type { Messages } from './i18n';
 
 export const CHART_METHODS = ['vnpay', 'momo', 'zalopay', 'vietqr'] as const;
@@ -35,6 +35,18 @@ export interface ExceptionView {
   created_at: Date;
 }
 
+/** A table that scrolls sideways on a phone: a focusable region named as its caption, for keyboards. */
+function scrollingTable(
+  label: string,
+  columns: readonly Column[],
+  rows: readonly SafeHtml[],
+  attributes?: SafeHtml,
+): SafeHtml {
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${label}">
+    ${dataTable({ caption: label, columns, rows, attributes })}
+  </div>`;
+}
+
 export function totalsTiles(t: Messages, summary: StatementSummary, prefix: string): SafeHtml {
   const { totals } = summary;
   const tile = (label: string, key: string, value: bigint, count: number | null) =>
@@ -60,23 +72,11 @@ export function byFeeTable(t: Messages, summary: StatementSummary): SafeHtml {
         <td class="num" data-amount="${fee.amount.toString()}">${formatDong(fee.amount)}</td>
       </tr>`,
   );
-  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${t.dashboard_by_fee}">
-    <table>
-      <caption>
-        ${t.dashboard_by_fee}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${t.fee}</th>
-          <th scope="col" class="num">${t.dashboard_count}</th>
-          <th scope="col" class="num">${t.amount}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return scrollingTable(
+    t.dashboard_by_fee,
+    [{ label: t.fee }, { label: t.dashboard_count, num: true }, { label: t.amount, num: true }],
+    rows,
+  );
 }
 
 export function byMethodTable(t: Messages, summary: StatementSummary): SafeHtml {
@@ -92,25 +92,17 @@ export function byMethodTable(t: Messages, summary: StatementSummary): SafeHtml 
         <td class="num">${method.percent_of_count} %</td>
       </tr>`,
   );
-  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${t.dashboard_by_method}">
-    <table>
-      <caption>
-        ${t.dashboard_by_method}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${t.dashboard_method}</th>
-          <th scope="col" class="num">${t.dashboard_count}</th>
-          <th scope="col" class="num">${t.dashboard_payments}</th>
-          <th scope="col" class="num">${t.dashboard_refunds}</th>
-          <th scope="col" class="num">${t.dashboard_share_count}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return scrollingTable(
+    t.dashboard_by_method,
+    [
+      { label: t.dashboard_method },
+      { label: t.dashboard_count, num: true },
+      { label: t.dashboard_payments, num: true },
+      { label: t.dashboard_refunds, num: true },
+      { label: t.dashboard_share_count, num: true },
+    ],
+    rows,
+  );
 }
 
 export function cashlessBlock(t: Messages, summary: StatementSummary): SafeHtml {
@@ -133,16 +125,69 @@ function dayLabel(day: string): string {
   return `${day.slice(8, 10)}/${day.slice(5, 7)}`;
 }
 
+/** One bar a day across the chart: its width, the plot's height, and each day's left edge. */
+function dayBars(days: readonly DayFigures[]) {
+  const slot = (W - PAD_LEFT) / Math.max(days.length, 1);
+  const bar = Math.max(2, slot * 0.7);
+  const every = Math.ceil(days.length / 10);
+  return {
+    bar,
+    plot: H - PAD_BOTTOM - 8,
+    x: (i: number) => PAD_LEFT + i * slot + (slot - bar) / 2,
+    /** The date under the i-th bar, for one bar in every ten or so. */
+    label: (i: number, x: number, day: string) =>
+      i % every === 0
+        ? html`<text
+            x="${(x + bar / 2).toFixed(1)}"
+            y="${H - 8}"
+            text-anchor="middle"
+            font-size="12"
+            fill="#1a1a1a"
+            >${dayLabel(day)}</text
+          >`
+        : '',
+  };
+}
+
+/** The charts' x axis. */
+function baseline(): SafeHtml {
+  return html`<line
+    x1="${PAD_LEFT}"
+    y1="${H - PAD_BOTTOM}"
+    x2="${W}"
+    y2="${H - PAD_BOTTOM}"
+    stroke="#4a4a4a"
+  />`;
+}
+
+/** A chart as a figure: the SVG (named by its title and description) and what follows it. */
+function chartFigure(
+  chart: { name: string; id: string; title: string; desc: string },
+  svg: SafeHtml,
+  after: SafeHtml,
+): SafeHtml {
+  return html`<figure class="chart" data-chart="${chart.name}">
+    <svg
+      viewBox="0 0 ${W} ${H}"
+      role="img"
+      aria-labelledby="${chart.id}-title ${chart.id}-desc"
+      xmlns="http://www.w3.org/2000/svg"
+    >
+      <title id="${chart.id}-title">${chart.title}</title>
+      <desc id="${chart.id}-desc">${chart.desc}</desc>
+      ${svg}
+    </svg>
+    ${after}
+  </figure>`;
+}
+
 /** Stacked bars: one per day, one segment per method, scaled to the largest day. */
 export function volumeChart(t: Messages, days: readonly DayFigures[]): SafeHtml {
   const totals = days.map((d) => CHART_METHODS.reduce((sum, m) => sum + (d.by_method[m] ?? 0n), 0n));
   const max = totals.reduce((a, b) => (b > a ? b : a), 0n);
-  const slot = (W - PAD_LEFT) / Math.max(days.length, 1);
-  const bar = Math.max(2, slot * 0.7);
-  const plot = H - PAD_BOTTOM - 8;
-  const every = Math.ceil(days.length / 10);
+  const { bar, plot, x: left, label } = dayBars(days);
   const parts = days.map((d, i) => {
-    const x = PAD_LEFT + i * slot + (slot - bar) / 2;
+    const x = left(i);
     let y = H - PAD_BOTTOM;
     const segments = CHART_METHODS.map((m) => {
       const value = d.by_method[m] ?? 0n;
@@ -159,65 +204,33 @@ export function volumeChart(t: Messages, days: readonly DayFigures[]): SafeHtml 
         ><title>${dayLabel(d.day)} ${methodLabel(t, m)}: ${formatDong(value)}</title></rect
       >`;
     });
-    const label =
-      i % every === 0
-        ? html`<text
-            x="${(x + bar / 2).toFixed(1)}"
-            y="${H - 8}"
-            text-anchor="middle"
-            font-size="12"
-            fill="#1a1a1a"
-            >${dayLabel(d.day)}</text
-          >`
-        : '';
-    return html`<g data-day="${d.day}" data-total="${totals[i]!.toString()}">${segments}${label}</g>`;
+    return html`<g data-day="${d.day}" data-total="${totals[i]!.toString()}"
+      >${segments}${label(i, x, d.day)}</g
+    >`;
   });
   const legend = CHART_METHODS.map(
     (m) => html`<li><span class="swatch m-${m}" aria-hidden="true"></span>${methodLabel(t, m)}</li>`,
   );
-  return html`<figure class="chart" data-chart="volume">
-    <svg
-      viewBox="0 0 ${W} ${H}"
-      role="img"
-      aria-labelledby="volume-title volume-desc"
-      xmlns="http://www.w3.org/2000/svg"
-    >
-      <title id="volume-title">${t.dashboard_chart_volume}</title>
-      <desc id="volume-desc">${t.dashboard_chart_volume_desc}</desc>
-      <line x1="${PAD_LEFT}" y1="${H - PAD_BOTTOM}" x2="${W}" y2="${H - PAD_BOTTOM}" stroke="#4a4a4a" />
-      ${parts}
-    </svg>
-    <figcaption>
-      <strong>${t.dashboard_chart_volume}</strong> · ${max === 0n ? '' : `max ${formatDong(max)}`}
-    </figcaption>
-    <ul class="legend">
-      ${legend}
-    </ul>
-  </figure>`;
+  return chartFigure(
+    { name: 'volume', id: 'volume', title: t.dashboard_chart_volume, desc: t.dashboard_chart_volume_desc },
+    html`${baseline()} ${parts}`,
+    html`<figcaption>
+        <strong>${t.dashboard_chart_volume}</strong> · ${max === 0n ? '' : `max ${formatDong(max)}`}
+      </figcaption>
+      <ul class="legend">
+        ${legend}
+      </ul>`,
+  );
 }
 
 /** Bars of the daily cashless share (0-100 %); a day with no settled bill has no bar. */
 export function shareChart(t: Messages, days: readonly DayFigures[]): SafeHtml {
-  const slot = (W - PAD_LEFT) / Math.max(days.length, 1);
-  const bar = Math.max(2, slot * 0.7);
-  const plot = H - PAD_BOTTOM - 8;
-  const every = Math.ceil(days.length / 10);
+  const { bar, plot, x: left, label } = dayBars(days);
   const parts = days.map((d, i) => {
-    const x = PAD_LEFT + i * slot + (slot - bar) / 2;
+    const x = left(i);
     const settled = d.paid + d.closed_otherwise;
     const share = settled === 0 ? null : (d.paid * 100) / settled;
     const h = share === null ? 0 : (plot * share) / 100;
-    const label =
-      i % every === 0
-        ? html`<text
-            x="${(x + bar / 2).toFixed(1)}"
-            y="${H - 8}"
-            text-anchor="middle"
-            font-size="12"
-            fill="#1a1a1a"
-            >${dayLabel(d.day)}</text
-          >`
-        : '';
     return html`<g data-day="${d.day}" data-share="${share === null ? '' : share.toFixed(2)}"
       >${
         share === null
@@ -230,24 +243,15 @@ export function shareChart(t: Messages, days: readonly DayFigures[]): SafeHtml {
               fill="#14632c"
               ><title>${dayLabel(d.day)}: ${share.toFixed(2)} % (${d.paid}/${settled})</title></rect
             >`
-      }${label}</g
+      }${label(i, x, d.day)}</g
     >`;
   });
-  return html`<figure class="chart" data-chart="cashless">
-    <svg
-      viewBox="0 0 ${W} ${H}"
-      role="img"
-      aria-labelledby="share-title share-desc"
-      xmlns="http://www.w3.org/2000/svg"
-    >
-      <title id="share-title">${t.dashboard_chart_share}</title>
-      <desc id="share-desc">${t.dashboard_chart_share_desc}</desc>
-      <line x1="${PAD_LEFT}" y1="8" x2="${W}" y2="8" stroke="#c9d0d6" stroke-dasharray="4 4" />
-      <line x1="${PAD_LEFT}" y1="${H - PAD_BOTTOM}" x2="${W}" y2="${H - PAD_BOTTOM}" stroke="#4a4a4a" />
-      ${parts}
-    </svg>
-    <figcaption><strong>${t.dashboard_chart_share}</strong> · 0–100 %</figcaption>
-  </figure>`;
+  return chartFigure(
+    { name: 'cashless', id: 'share', title: t.dashboard_chart_share, desc: t.dashboard_chart_share_desc },
+    html`<line x1="${PAD_LEFT}" y1="8" x2="${W}" y2="8" stroke="#c9d0d6" stroke-dasharray="4 4" />
+      ${baseline()} ${parts}`,
+    html`<figcaption><strong>${t.dashboard_chart_share}</strong> · 0–100 %</figcaption>`,
+  );
 }
 
 export function receiptsTable(
@@ -268,27 +272,20 @@ export function receiptsTable(
         <td class="num">${formatDong(r.amount)}</td>
       </tr>`,
   );
-  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${t.dashboard_receipts}">
-      <table data-receipts="${id}" data-count="${total}">
-        <caption>
-          ${t.dashboard_receipts}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">${t.counter_time}</th>
-            <th scope="col">${t.dashboard_receipt_number}</th>
-            <th scope="col">${t.payer}</th>
-            <th scope="col">${t.fee}</th>
-            <th scope="col">${t.dashboard_method}</th>
-            <th scope="col" class="num">${t.amount}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-    </div>
-    ${receipts.length < total ? html`<p class="muted">${t.dashboard_receipts_more(receipts.length, total)}</p>` : ''}`;
+  return html`${scrollingTable(
+    t.dashboard_receipts,
+    [
+      { label: t.counter_time },
+      { label: t.dashboard_receipt_number },
+      { label: t.payer },
+      { label: t.fee },
+      { label: t.dashboard_method },
+      { label: t.amount, num: true },
+    ],
+    rows,
+    html`data-receipts="${id}" data-count="${total}"`,
+  )}
+  ${receipts.length < total ? html`<p class="muted">${t.dashboard_receipts_more(receipts.length, total)}</p>` : ''}`;
 }
 
 export function exceptionsBlock(t: Messages, exceptions: readonly ExceptionView[]): SafeHtml {
@@ -305,24 +302,17 @@ export function exceptionsBlock(t: Messages, exceptions: readonly ExceptionView[
         <td class="num">${amount(e.hub_amount)}</td>
       </tr>`,
   );
-  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${t.dashboard_exceptions}">
-    <table data-exceptions="${exceptions.length}">
-      <caption>
-        ${t.dashboard_exceptions}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${t.dashboard_day}</th>
-          <th scope="col">${t.dashboard_method}</th>
-          <th scope="col">${t.dashboard_exception_kind}</th>
-          <th scope="col">${t.payment_reference}</th>
-          <th scope="col" class="num">${t.dashboard_exception_file}</th>
-          <th scope="col" class="num">${t.dashboard_exception_hub}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return scrollingTable(
+    t.dashboard_exceptions,
+    [
+      { label: t.dashboard_day },
+      { label: t.dashboard_method },
+      { label: t.dashboard_exception_kind },
+      { label: t.payment_reference },
+      { label: t.dashboard_exception_file, num: true },
+      { label: t.dashboard_exception_hub, num: true },
+    ],
+    rows,
+    html`data-exceptions="${exceptions.length}"`,
+  );
 }

@@ -36,11 +36,9 @@ import {
   totalsTiles,
   volumeChart,
 } from './agency-pages';
-import { BillerSignIn, signedInBar, signInBody } from './biller-sign-in';
+import { BillerPageSignIn, BillerSignIn } from './biller-sign-in';
 import { html } from './html';
-import { CSRF_FIELD } from './session';
-import { seeOther } from './web-http';
-import { type FormContext, type PageContext, WebPages } from './web-pages';
+import { WebPages } from './web-pages';
 
 export const AGENCY_KINDS: readonly BillerKind[] = ['agency', 'hospital', 'parking_operator'];
 /** The dashboard draws at most this many days (the downloads take up to the statements' 366). */
@@ -86,12 +84,12 @@ export class AgencyRepository {
   }
 }
 
-function today(): string {
-  return formatVietnamTime(new Date(), 'yyyy-MM-dd');
-}
-
 function vietnamDate(date: Date): string {
   return formatVietnamTime(date, 'yyyy-MM-dd');
+}
+
+function today(): string {
+  return vietnamDate(new Date());
 }
 
 /** The dashboard's period from ?from&to: default the last 7 days to today; null when invalid. */
@@ -121,12 +119,21 @@ interface Read {
 @ApiTags('pages')
 @Controller('agency')
 export class AgencyController {
+  private readonly door: BillerPageSignIn;
+
   constructor(
     private readonly pages: WebPages,
-    private readonly signIn: BillerSignIn,
+    signIn: BillerSignIn,
     private readonly repository: AgencyRepository,
     private readonly reports: ReportsService,
-  ) {}
+  ) {
+    this.door = new BillerPageSignIn(pages, signIn, {
+      path: '/agency',
+      kinds: AGENCY_KINDS,
+      heading: (t) => t.dashboard_title,
+      wrong_kind: (t) => t.sign_in_wrong_kind_agency,
+    });
+  }
 
   @Get()
   @ApiOperation({
@@ -144,8 +151,8 @@ export class AgencyController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const context = this.pages.formContext(request, reply);
-    const agency = await this.signIn.current(request, AGENCY_KINDS);
-    if (!agency) return this.renderSignIn(reply, context, 200, null);
+    const agency = await this.door.current(request);
+    if (!agency) return this.door.renderSignIn(reply, context, 200, null);
     const period = dashboardPeriod(from, to);
     const day = periodOf(today(), today())!;
     const fromText = typeof from === 'string' ? from : '';
@@ -163,7 +170,7 @@ export class AgencyController {
     this.pages.send(reply, context, period ? 200 : 400, {
       title: t.dashboard_title,
       status: period ? 'ready' : 'invalid_period',
-      body: html`${signedInBar(t, agency, '/agency/sign-out', context.csrf_field)}
+      body: html`${this.door.bar(context, agency)}
         <h1>${t.dashboard_title}</h1>
         <section aria-labelledby="today-heading" data-section="today">
           <h2 id="today-heading">${t.dashboard_today} (${formatVietnamTime(day.start, 'dd/MM/yyyy')})</h2>
@@ -227,7 +234,7 @@ export class AgencyController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const context = this.pages.context(request, reply);
-    const agency = await this.signIn.current(request, AGENCY_KINDS);
+    const agency = await this.door.current(request);
     if (!agency)
       return this.pages.sendMessage(reply, context, 403, {
         state: 'sign_in',
@@ -235,7 +242,7 @@ export class AgencyController {
         text: context.t.form_expired_text,
         back: { href: '/agency', label: context.t.sign_in_title },
       });
-    if (format !== 'csv' && format !== 'xlsx') return this.notFound(reply, context);
+    if (format !== 'csv' && format !== 'xlsx') return this.pages.sendNotFound(reply, context);
     let statement: OpenStatement;
     try {
       statement = await this.reports.open(this.principal(agency), {
@@ -249,7 +256,7 @@ export class AgencyController {
         state: 'invalid_period',
         title: context.t.dashboard_title,
         text: context.t.dashboard_period_invalid,
-        back: { href: '/agency', label: context.t.dashboard_title },
+        back: this.door.back(context.t),
       });
     }
     const { period } = statement;
@@ -271,19 +278,12 @@ export class AgencyController {
   @ApiResponse({ status: 303, description: 'Signed in.' })
   @ApiResponse({ status: 401, description: 'Not a valid key: the form again.' })
   @ApiForbiddenResponse({ description: 'A merchant’s key, or a missing or wrong CSRF token.' })
-  async signInPost(
+  signInPost(
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const context = this.pages.formContext(request, reply);
-    if (!this.pages.sessions.checkCsrf(request, field(body, CSRF_FIELD)))
-      return this.formExpired(reply, context);
-    const result = await this.signIn.signIn(reply, field(body, 'api_key'), AGENCY_KINDS);
-    if (result.ok) return seeOther(reply, '/agency');
-    const error =
-      result.reason === 'wrong_kind' ? context.t.sign_in_wrong_kind_agency : context.t.sign_in_invalid;
-    this.renderSignIn(reply, context, result.reason === 'wrong_kind' ? 403 : 401, error);
+    return this.door.signInPost(body, request, reply);
   }
 
   @Post('sign-out')
@@ -292,11 +292,7 @@ export class AgencyController {
   @ApiResponse({ status: 303, description: 'Signed out.' })
   @ApiForbiddenResponse({ description: 'A missing or wrong CSRF token.' })
   signOut(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    const context = this.pages.context(request, reply);
-    if (!this.pages.sessions.checkCsrf(request, field(body, CSRF_FIELD)))
-      return this.formExpired(reply, context);
-    this.pages.sessions.end(reply);
-    seeOther(reply, '/agency');
+    this.door.signOut(body, request, reply);
   }
 
   private principal(agency: BillerRow): Principal {
@@ -327,45 +323,4 @@ export class AgencyController {
     }
     return { summary: statement.summary(), receipts: receipts.reverse(), receipt_count, days };
   }
-
-  private renderSignIn(
-    reply: FastifyReply,
-    context: FormContext,
-    status: number,
-    error: string | null,
-  ): void {
-    this.pages.send(reply, context, status, {
-      title: context.t.sign_in_title,
-      status: 'sign_in',
-      body: signInBody(context.t, {
-        action: '/agency/sign-in',
-        csrf_field: context.csrf_field,
-        heading: context.t.dashboard_title,
-        error,
-      }),
-    });
-  }
-
-  private formExpired(reply: FastifyReply, context: PageContext): void {
-    this.pages.sendMessage(reply, context, 403, {
-      state: 'form_expired',
-      title: context.t.form_expired_title,
-      text: context.t.form_expired_text,
-      back: { href: '/agency', label: context.t.dashboard_title },
-    });
-  }
-
-  private notFound(reply: FastifyReply, context: PageContext): void {
-    this.pages.sendMessage(reply, context, 404, {
-      state: 'not_found',
-      title: context.t.not_found_title,
-      text: context.t.not_found_text,
-    });
-  }
-}
-
-function field(body: unknown, name: string): string | null {
-  const value =
-    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
-  return typeof value === 'string' ? value : null;
 }

@@ -8,7 +8,9 @@ import { hashApiKey, looksLikeApiKey } from '../billers/api-key-material';
 import { type BillerKind, type BillerRow, BillersRepository } from '../billers/billers.repository';
 import { html, type SafeHtml } from './html';
 import type { Messages } from './i18n';
-import { WebSessions } from './session';
+import { CSRF_FIELD, WebSessions } from './session';
+import { formField, seeOther } from './web-http';
+import { type FormContext, type PageContext, type PageLink, WebPages } from './web-pages';
 
 /** The session field that names the signed-in biller. */
 export const SESSION_BILLER = 'biller';
@@ -81,4 +83,84 @@ export function signedInBar(t: Messages, biller: BillerRow, action: string, csrf
     <p><span class="muted">${t.signed_in_as}</span> <strong data-field="biller">${biller.name}</strong></p>
     <button type="submit" class="secondary">${t.sign_out_button}</button>
   </form>`;
+}
+
+/** What differs between the pages a biller signs in to (the merchant counter, the agency dashboard). */
+export interface BillerPage {
+  /** The page's path: sign-in and sign-out answer 303 to it, its forms post under it. */
+  readonly path: string;
+  /** The biller kinds it admits. */
+  readonly kinds: readonly BillerKind[];
+  /** The page's name: the sign-in form's heading and the label of the way back to it. */
+  readonly heading: (t: Messages) => string;
+  /** The refusal of a valid key of a kind this page does not admit. */
+  readonly wrong_kind: (t: Messages) => string;
+}
+
+/**
+ * The sign-in side of a biller's page, the same for each: who is signed in, the sign-in and sign-out
+ * POSTs (CSRF-checked), the sign-in form and the signed-in bar. The controller keeps its routes (and
+ * their OpenAPI descriptions) and hands them here.
+ */
+export class BillerPageSignIn {
+  constructor(
+    private readonly pages: WebPages,
+    private readonly signIn: BillerSignIn,
+    private readonly page: BillerPage,
+  ) {}
+
+  /** The signed-in biller of one of the page's kinds, or null. */
+  current(request: FastifyRequest): Promise<BillerRow | null> {
+    return this.signIn.current(request, this.page.kinds);
+  }
+
+  /** POST <path>/sign-in: 303 to the page; a wrong key 401, another kind's 403 (the form again). */
+  async signInPost(body: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const context = this.pages.formContext(request, reply);
+    if (!this.csrfChecked(body, request, reply, context)) return;
+    const result = await this.signIn.signIn(reply, formField(body, 'api_key'), this.page.kinds);
+    if (result.ok) return seeOther(reply, this.page.path);
+    const wrongKind = result.reason === 'wrong_kind';
+    const error = wrongKind ? this.page.wrong_kind(context.t) : context.t.sign_in_invalid;
+    this.renderSignIn(reply, context, wrongKind ? 403 : 401, error);
+  }
+
+  /** POST <path>/sign-out: ends the session, 303 to the page. */
+  signOut(body: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    const context = this.pages.context(request, reply);
+    if (!this.csrfChecked(body, request, reply, context)) return;
+    this.pages.sessions.end(reply);
+    seeOther(reply, this.page.path);
+  }
+
+  /** True when the posted form's CSRF token is good; else the 403 page has been sent. */
+  csrfChecked(body: unknown, request: FastifyRequest, reply: FastifyReply, context: PageContext): boolean {
+    if (this.pages.sessions.checkCsrf(request, formField(body, CSRF_FIELD))) return true;
+    this.pages.sendFormExpired(reply, context, this.back(context.t));
+    return false;
+  }
+
+  /** The sign-in form, with a refusal or none. */
+  renderSignIn(reply: FastifyReply, context: FormContext, status: number, error: string | null): void {
+    this.pages.send(reply, context, status, {
+      title: context.t.sign_in_title,
+      status: 'sign_in',
+      body: signInBody(context.t, {
+        action: `${this.page.path}/sign-in`,
+        csrf_field: context.csrf_field,
+        heading: this.page.heading(context.t),
+        error,
+      }),
+    });
+  }
+
+  /** Who is signed in, and the sign-out form. */
+  bar(context: FormContext, biller: BillerRow): SafeHtml {
+    return signedInBar(context.t, biller, `${this.page.path}/sign-out`, context.csrf_field);
+  }
+
+  /** The way back to the page, for the pages that only say what went wrong. */
+  back(t: Messages): PageLink {
+    return { href: this.page.path, label: this.page.heading(t) };
+  }
 }

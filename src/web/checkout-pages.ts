@@ -3,79 +3,37 @@
 // that status.js keeps current. Pure functions of what the controller read; everything escaped by html``.
 import type { VietQr } from '../../adapters/vietqr/vietqr.payload';
 import type { BillDto } from '../bills/dto/bill.dto';
-import { formatDong, html, type SafeHtml } from './html';
+import { type Column, dataTable, formatDong, html, type SafeHtml } from './html';
 import type { Messages } from './i18n';
+import { type PayState, stateNotice as notice, type StateView, type Tone, viewOf } from './pay-state';
 
 export const CHECKOUT_METHODS = ['vnpay', 'momo', 'zalopay', 'vietqr'] as const;
 export type CheckoutMethod = (typeof CHECKOUT_METHODS)[number];
-
-/** A payment's state as the payer is told it. */
-export type PayState = 'paid' | 'processing' | 'pending' | 'failed' | 'expired';
-
-export function payStateOf(intent_status: string): PayState {
-  switch (intent_status) {
-    case 'succeeded':
-      return 'paid';
-    case 'processing':
-      return 'processing';
-    case 'requires_action':
-      return 'pending';
-    case 'expired':
-      return 'expired';
-    default:
-      return 'failed';
-  }
-}
-
-/** What status.js shows, and what the first render shows: the same texts either way. */
-export interface StateView {
-  state: PayState;
-  tone: 'ok' | 'warn' | 'bad';
-  title: string;
-  text: string;
-  link_url: string | null;
-  link_label: string | null;
-}
 
 export function stateView(
   t: Messages,
   state: PayState,
   links: { receipt: string | null; checkout: string },
 ): StateView {
-  const texts: Record<PayState, [string, string, StateView['tone']]> = {
+  const texts: Record<PayState, [string, string, Tone]> = {
     paid: [t.state_paid, t.state_paid_text, 'ok'],
     processing: [t.state_processing, t.state_processing_text, 'warn'],
     pending: [t.state_pending, t.state_pending_text, 'warn'],
     failed: [t.state_failed, t.state_failed_text, 'bad'],
     expired: [t.state_expired, t.state_expired_text, 'bad'],
   };
-  const [title, text, tone] = texts[state];
   const link =
     state === 'paid' && links.receipt
       ? { url: links.receipt, label: t.view_receipt }
       : state === 'failed' || state === 'expired'
         ? { url: links.checkout, label: t.try_again }
         : null;
-  return { state, tone, title, text, link_url: link?.url ?? null, link_label: link?.label ?? null };
+  return viewOf(state, texts, link);
 }
 
 /** The state notice; with a poll URL, status.js updates it in place (announced politely). */
 export function stateNotice(view: StateView, poll_url: string | null): SafeHtml {
-  return html`<div
-    class="notice ${view.tone}"
-    role="status"
-    aria-live="polite"
-    data-state="${view.state}"
-    ${poll_url ? html` data-poll-url="${poll_url}"` : ''}
-  >
-    <p><strong data-part="title">${view.title}</strong></p>
-    <p data-part="text">${view.text}</p>
-    <p>
-      <a class="button" data-part="link" href="${view.link_url ?? '#'}" ${view.link_url ? '' : html` hidden`}
-        >${view.link_label ?? ''}</a
-      >
-    </p>
-  </div>`;
+  return notice(view, poll_url, { live: 'polite', link_class: 'button' });
 }
 
 export function methodLabel(t: Messages, method: string): string {
@@ -91,6 +49,11 @@ export function methodLabel(t: Messages, method: string): string {
     default:
       return method;
   }
+}
+
+/** The columns of a bill's or a receipt's lines. */
+export function lineColumns(t: Messages): Column[] {
+  return [{ label: t.fee }, { label: t.amount, num: true }];
 }
 
 export interface BillView {
@@ -135,27 +98,16 @@ export function billSummary(t: Messages, view: BillView): SafeHtml {
               <dd>${t.vietnam_time(new Date(bill.expires_at * 1000))} (${t.time_zone_note})</dd>`
       }
     </dl>
-    <table>
-      <caption>
-        ${t.lines_caption}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${t.fee}</th>
-          <th scope="col" class="num">${t.amount}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-      <tfoot>
-        ${deposits}
+    ${dataTable({
+      caption: t.lines_caption,
+      columns: lineColumns(t),
+      rows,
+      foot: html`${deposits}
         <tr>
           <th scope="row">${t.total}</th>
           <td class="num">${formatDong(amountDue(bill))}</td>
-        </tr>
-      </tfoot>
-    </table>
+        </tr>`,
+    })}
     <p class="muted">${t.amount_due}</p>
     <p class="amount-due" data-field="amount">${formatDong(amountDue(bill))}</p>
   </section>`;

@@ -29,14 +29,15 @@ import {
   CHECKOUT_METHODS,
   type CheckoutMethod,
   checkoutBody,
-  payStateOf,
   resultBody,
   stateNotice,
   stateView,
   vietQrBody,
 } from './checkout-pages';
 import { html, type SafeHtml } from './html';
+import { payStateOf } from './pay-state';
 import { CSRF_FIELD } from './session';
+import { formField, seeOther, sendJson } from './web-http';
 import { type FormContext, type PageContext, WebPages } from './web-pages';
 import { CheckoutLinks } from './web-secrets';
 
@@ -74,13 +75,6 @@ export class CheckoutRepository {
     );
     return found.rows;
   }
-}
-
-type Form = Record<string, unknown>;
-
-function field(body: unknown, name: string): string | null {
-  const value = typeof body === 'object' && body !== null ? (body as Form)[name] : undefined;
-  return typeof value === 'string' ? value : null;
 }
 
 function isMethod(value: unknown): value is CheckoutMethod {
@@ -144,21 +138,15 @@ export class CheckoutController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const context = this.pages.formContext(request, reply);
-    const sig = field(body, 'sig');
+    const sig = formField(body, 'sig');
     const loaded = await this.load(bill_id, sig, context, reply);
     if (!loaded) return;
     const back = { href: this.links.path(bill_id), label: context.t.back_to_checkout };
-    if (!this.pages.sessions.checkCsrf(request, field(body, CSRF_FIELD))) {
-      return this.pages.sendMessage(reply, context, 403, {
-        state: 'form_expired',
-        title: context.t.form_expired_title,
-        text: context.t.form_expired_text,
-        back,
-      });
-    }
-    const method = field(body, 'method');
+    if (!this.pages.sessions.checkCsrf(request, formField(body, CSRF_FIELD)))
+      return this.pages.sendFormExpired(reply, context, back);
+    const method = formField(body, 'method');
     if (!isMethod(method)) return this.renderCheckout(reply, context, loaded, 400, []);
-    if (loaded.view.bill.status !== 'open') return this.seeOther(reply, this.links.path(bill_id));
+    if (loaded.view.bill.status !== 'open') return seeOther(reply, this.links.path(bill_id));
 
     // Back and Pay again: the attempt that still waits for this method is reused, not doubled.
     const waiting = loaded.intents.find(
@@ -177,7 +165,7 @@ export class CheckoutController {
         next = { id: created.id, action: created.next_action as StoredNextAction };
       } catch (error) {
         if (!(error instanceof HubError)) throw error;
-        if (error.code === 'bill_not_open') return this.seeOther(reply, this.links.path(bill_id));
+        if (error.code === 'bill_not_open') return seeOther(reply, this.links.path(bill_id));
         const unavailable = error.code === 'gateway_unavailable';
         const notice = html`<div class="notice bad" role="alert">
           <p>${unavailable ? context.t.gateway_error : context.t.gateway_refused}</p>
@@ -185,9 +173,8 @@ export class CheckoutController {
         return this.renderCheckout(reply, context, loaded, unavailable ? 503 : 502, [notice]);
       }
     }
-    if (next.action.type === 'vietqr')
-      return this.seeOther(reply, this.links.path(bill_id, `/vietqr/${next.id}`));
-    return this.seeOther(reply, next.action.url);
+    if (next.action.type === 'vietqr') return seeOther(reply, this.links.path(bill_id, `/vietqr/${next.id}`));
+    return seeOther(reply, next.action.url);
   }
 
   @Get(':bill_id/vietqr/:intent_id')
@@ -206,7 +193,7 @@ export class CheckoutController {
     const loaded = await this.load(bill_id, sig, context, reply);
     if (!loaded) return;
     const intent = loaded.intents.find((row) => row.id === intent_id && row.method === 'vietqr');
-    if (!intent) return this.notFound(reply, context);
+    if (!intent) return this.pages.sendNotFound(reply, context);
     const found = this.state(context, loaded, intent.id);
     const view = found.state === 'pending' ? { ...found, text: context.t.waiting_for_transfer } : found;
     const notice = stateNotice(view, this.pollUrl(bill_id, intent.id));
@@ -283,17 +270,11 @@ export class CheckoutController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const context = this.pages.context(request, reply);
-    if (!isId('bill', bill_id) || !this.links.verify(bill_id, sig)) {
-      void reply.status(403).header('cache-control', 'no-store').send({ error: 'invalid_link' });
-      return;
-    }
+    if (!isId('bill', bill_id) || !this.links.verify(bill_id, sig))
+      return sendJson(reply, 403, { error: 'invalid_link' });
     const loaded = await this.read(bill_id);
-    if (!loaded) {
-      void reply.status(404).header('cache-control', 'no-store').send({ error: 'not_found' });
-      return;
-    }
-    const view = this.state(context, loaded, typeof intent_id === 'string' ? intent_id : null);
-    void reply.header('cache-control', 'no-store').send(view);
+    if (!loaded) return sendJson(reply, 404, { error: 'not_found' });
+    sendJson(reply, 200, this.state(context, loaded, typeof intent_id === 'string' ? intent_id : null));
   }
 
   /**
@@ -342,20 +323,8 @@ export class CheckoutController {
       return null;
     }
     const loaded = await this.read(bill_id);
-    if (!loaded) this.notFound(reply, context);
+    if (!loaded) this.pages.sendNotFound(reply, context);
     return loaded;
-  }
-
-  private notFound(reply: FastifyReply, context: PageContext): void {
-    this.pages.sendMessage(reply, context, 404, {
-      state: 'not_found',
-      title: context.t.not_found_title,
-      text: context.t.not_found_text,
-    });
-  }
-
-  private seeOther(reply: FastifyReply, location: string): void {
-    void reply.status(303).header('location', location).header('cache-control', 'no-store').send('');
   }
 
   private renderCheckout(

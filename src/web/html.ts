@@ -47,6 +47,46 @@ export function formatDong(amount: bigint | number | string): string {
     .replace(/\B(?=(\d{3})+(?!\d))/g, '.')} ₫`;
 }
 
+/** A column of a data table: its heading, and whether it holds figures (right-aligned). */
+export interface Column {
+  readonly label: string;
+  readonly num?: boolean;
+}
+
+/** A table of rows under column headings, with a caption and an optional foot. */
+export function dataTable(table: {
+  readonly caption: unknown;
+  readonly columns: readonly Column[];
+  readonly rows: unknown;
+  readonly foot?: SafeHtml;
+  /** Attributes of the `<table>` element (data-* for tests and tools). */
+  readonly attributes?: SafeHtml;
+}): SafeHtml {
+  const headings = table.columns.map(
+    (column) => html`<th scope="col" ${column.num ? html`class="num"` : ''}>${column.label}</th>`,
+  );
+  return html`<table ${table.attributes ?? ''}>
+    <caption>
+      ${table.caption}
+    </caption>
+    <thead>
+      <tr>
+        ${headings}
+      </tr>
+    </thead>
+    <tbody>
+      ${table.rows}
+    </tbody>
+    ${
+      table.foot
+        ? html`<tfoot>
+            ${table.foot}
+          </tfoot>`
+        : ''
+    }
+  </table>`;
+}
+
 /** The hub's static files for the pages (src/web/assets), with a content hash for long caching. */
 export interface AssetUrls {
   (name: string): string;

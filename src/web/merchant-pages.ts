@@ -2,47 +2,21 @@
 // full-screen VietQR of one sale with its amount and note (counter.js turns it "Paid" live, with a
 // beep), and the sale's state as JSON for that script. Pure functions; everything escaped by html``.
 import { formatVietnamTime } from '../../adapters/shared/time';
-import { formatDong, html, type SafeHtml } from './html';
+import { dataTable, formatDong, html, type SafeHtml } from './html';
 import type { Messages } from './i18n';
+import { type PayState, stateNotice, type StateView, type Tone, viewOf } from './pay-state';
 
-export type SaleState = 'paid' | 'processing' | 'pending' | 'failed' | 'expired';
-
-export function saleStateOf(intent_status: string): SaleState {
-  switch (intent_status) {
-    case 'succeeded':
-      return 'paid';
-    case 'processing':
-      return 'processing';
-    case 'requires_action':
-      return 'pending';
-    case 'expired':
-      return 'expired';
-    default:
-      return 'failed';
-  }
-}
-
-export interface SaleView {
-  state: SaleState;
-  tone: 'ok' | 'warn' | 'bad';
-  title: string;
-  text: string;
-  link_url: string | null;
-  link_label: string | null;
-}
-
-export function saleView(t: Messages, state: SaleState, receipt_id: string | null): SaleView {
-  const texts: Record<SaleState, [string, string, SaleView['tone']]> = {
+export function saleView(t: Messages, state: PayState, receipt_id: string | null): StateView {
+  const texts: Record<PayState, [string, string, Tone]> = {
     paid: [t.counter_paid, t.counter_paid_text, 'ok'],
     processing: [t.counter_processing, t.counter_processing_text, 'warn'],
     pending: [t.counter_waiting, t.counter_waiting_text, 'warn'],
     failed: [t.counter_failed, t.counter_failed_text, 'bad'],
     expired: [t.counter_expired, t.counter_expired_text, 'bad'],
   };
-  const [title, text, tone] = texts[state];
   const link =
     state === 'paid' && receipt_id ? { url: `/receipts/${receipt_id}`, label: t.view_receipt } : null;
-  return { state, tone, title, text, link_url: link?.url ?? null, link_label: link?.label ?? null };
+  return viewOf(state, texts, link);
 }
 
 export interface PaidSale {
@@ -72,27 +46,17 @@ export function todayList(t: Messages, sales: readonly PaidSale[]): SafeHtml {
   );
   return html`<section aria-labelledby="today-heading">
     <h2 id="today-heading">${t.counter_today}</h2>
-    <table>
-      <caption>
-        <span data-field="today_count" data-count="${sales.length}">${t.counter_count(sales.length)}</span>
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${t.counter_time}</th>
-          <th scope="col">${t.counter_note}</th>
-          <th scope="col" class="num">${t.amount}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-      <tfoot>
-        <tr>
-          <th scope="row" colspan="2">${t.total}</th>
-          <td class="num" data-field="today_total">${formatDong(total)}</td>
-        </tr>
-      </tfoot>
-    </table>
+    ${dataTable({
+      caption: html`<span data-field="today_count" data-count="${sales.length}"
+        >${t.counter_count(sales.length)}</span
+      >`,
+      columns: [{ label: t.counter_time }, { label: t.counter_note }, { label: t.amount, num: true }],
+      rows,
+      foot: html`<tr>
+        <th scope="row" colspan="2">${t.total}</th>
+        <td class="num" data-field="today_total">${formatDong(total)}</td>
+      </tr>`,
+    })}
   </section>`;
 }
 
@@ -151,7 +115,7 @@ export function counterBody(
 
 export function saleBody(
   t: Messages,
-  sale: { amount: bigint; note: string; png_url: string | null; view: SaleView; poll_url: string },
+  sale: { amount: bigint; note: string; png_url: string | null; view: StateView; poll_url: string },
 ): SafeHtml {
   const amount = formatDong(sale.amount);
   const { view } = sale;
@@ -172,21 +136,7 @@ export function saleBody(
           </div>`
         : ''
     }
-    <div
-      class="notice ${view.tone} counter-state"
-      role="status"
-      aria-live="assertive"
-      data-state="${view.state}"
-      data-poll-url="${sale.poll_url}"
-    >
-      <p><strong data-part="title">${view.title}</strong></p>
-      <p data-part="text">${view.text}</p>
-      <p>
-        <a data-part="link" href="${view.link_url ?? '#'}" ${view.link_url ? '' : html` hidden`}
-          >${view.link_label ?? ''}</a
-        >
-      </p>
-    </div>
+    ${stateNotice(view, sale.poll_url, { live: 'assertive', extra_class: 'counter-state' })}
     <p><a class="button" href="/merchant">${t.counter_next_sale}</a></p>
   </div>`;
 }

@@ -25,11 +25,11 @@ import { isId } from '../common/ids';
 import { Db } from '../database/db';
 import { PaymentIntentsService } from '../payment-intents/payment-intents.service';
 import { vietnamDayStart } from '../reports/statement';
-import { BillerSignIn, signedInBar, signInBody } from './biller-sign-in';
-import { counterBody, type PaidSale, saleBody, saleStateOf, saleView, todayList } from './merchant-pages';
-import { CSRF_FIELD } from './session';
-import { seeOther } from './web-http';
-import { type FormContext, type PageContext, WebPages } from './web-pages';
+import { BillerPageSignIn, BillerSignIn } from './biller-sign-in';
+import { counterBody, type PaidSale, saleBody, saleView, todayList } from './merchant-pages';
+import { payStateOf } from './pay-state';
+import { formField, seeOther, sendJson } from './web-http';
+import { type FormContext, WebPages } from './web-pages';
 
 export const MERCHANT_KINDS: readonly BillerKind[] = ['merchant'];
 /** A sale's QR is good for 15 minutes (the intent's own TTL may be shorter). */
@@ -79,13 +79,6 @@ export class MerchantRepository {
   }
 }
 
-type Form = Record<string, unknown>;
-
-function field(body: unknown, name: string): string | null {
-  const value = typeof body === 'object' && body !== null ? (body as Form)[name] : undefined;
-  return typeof value === 'string' ? value : null;
-}
-
 /** "150000", "150.000", "150 000" -> 150000n; null when it is not a whole positive amount in range. */
 export function parseSaleAmount(text: string): bigint | null {
   const digits = text.replace(/[\s.,₫]/g, '');
@@ -97,13 +90,22 @@ export function parseSaleAmount(text: string): bigint | null {
 @ApiTags('pages')
 @Controller('merchant')
 export class MerchantController {
+  private readonly door: BillerPageSignIn;
+
   constructor(
     private readonly pages: WebPages,
-    private readonly signIn: BillerSignIn,
+    signIn: BillerSignIn,
     private readonly repository: MerchantRepository,
     private readonly bills: BillsService,
     private readonly intents: PaymentIntentsService,
-  ) {}
+  ) {
+    this.door = new BillerPageSignIn(pages, signIn, {
+      path: '/merchant',
+      kinds: MERCHANT_KINDS,
+      heading: (t) => t.counter_title,
+      wrong_kind: (t) => t.sign_in_wrong_kind_merchant,
+    });
+  }
 
   @Get()
   @ApiOperation({
@@ -113,8 +115,8 @@ export class MerchantController {
   @ApiOkResponse({ description: 'The sign-in form or the counter.' })
   async home(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = this.pages.formContext(request, reply);
-    const merchant = await this.signIn.current(request, MERCHANT_KINDS);
-    if (!merchant) return this.renderSignIn(reply, context, 200, null);
+    const merchant = await this.door.current(request);
+    if (!merchant) return this.door.renderSignIn(reply, context, 200, null);
     await this.renderCounter(reply, context, merchant, 200, {}, { amount: '', note: '' });
   }
 
@@ -125,19 +127,12 @@ export class MerchantController {
   @ApiResponse({ status: 303, description: 'Signed in.' })
   @ApiResponse({ status: 401, description: 'Not a valid key, or not a merchant’s: the form again.' })
   @ApiForbiddenResponse({ description: 'A missing or wrong CSRF token.' })
-  async signInPost(
+  signInPost(
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const context = this.pages.formContext(request, reply);
-    if (!this.pages.sessions.checkCsrf(request, field(body, CSRF_FIELD)))
-      return this.formExpired(reply, context);
-    const result = await this.signIn.signIn(reply, field(body, 'api_key'), MERCHANT_KINDS);
-    if (result.ok) return seeOther(reply, '/merchant');
-    const error =
-      result.reason === 'wrong_kind' ? context.t.sign_in_wrong_kind_merchant : context.t.sign_in_invalid;
-    this.renderSignIn(reply, context, result.reason === 'wrong_kind' ? 403 : 401, error);
+    return this.door.signInPost(body, request, reply);
   }
 
   @Post('sign-out')
@@ -146,11 +141,7 @@ export class MerchantController {
   @ApiResponse({ status: 303, description: 'Signed out.' })
   @ApiForbiddenResponse({ description: 'A missing or wrong CSRF token.' })
   signOut(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    const context = this.pages.context(request, reply);
-    if (!this.pages.sessions.checkCsrf(request, field(body, CSRF_FIELD)))
-      return this.formExpired(reply, context);
-    this.pages.sessions.end(reply);
-    seeOther(reply, '/merchant');
+    this.door.signOut(body, request, reply);
   }
 
   @Post('sales')
@@ -168,12 +159,11 @@ export class MerchantController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const context = this.pages.formContext(request, reply);
-    if (!this.pages.sessions.checkCsrf(request, field(body, CSRF_FIELD)))
-      return this.formExpired(reply, context);
-    const merchant = await this.signIn.current(request, MERCHANT_KINDS);
-    if (!merchant) return this.renderSignIn(reply, context, 403, null);
+    if (!this.door.csrfChecked(body, request, reply, context)) return;
+    const merchant = await this.door.current(request);
+    if (!merchant) return this.door.renderSignIn(reply, context, 403, null);
     const { t } = context;
-    const values = { amount: field(body, 'amount') ?? '', note: field(body, 'note') ?? '' };
+    const values = { amount: formField(body, 'amount') ?? '', note: formField(body, 'note') ?? '' };
     const amount = parseSaleAmount(values.amount);
     const note = values.note.trim().normalize('NFC');
     const errors: { amount?: string; note?: string } = {};
@@ -217,13 +207,13 @@ export class MerchantController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const context = this.pages.formContext(request, reply);
-    const merchant = await this.signIn.current(request, MERCHANT_KINDS);
-    if (!merchant) return this.renderSignIn(reply, context, 403, null);
+    const merchant = await this.door.current(request);
+    if (!merchant) return this.door.renderSignIn(reply, context, 403, null);
     const sale = isId('payment_intent', intent_id)
       ? await this.repository.sale(merchant.id, intent_id)
       : null;
-    if (!sale) return this.notFound(reply, context);
-    const view = saleView(context.t, saleStateOf(sale.status), sale.receipt_id);
+    if (!sale) return this.pages.sendNotFound(reply, context, this.door.back(context.t));
+    const view = saleView(context.t, payStateOf(sale.status), sale.receipt_id);
     this.pages.send(reply, context, 200, {
       title: view.title,
       status: view.state,
@@ -250,18 +240,13 @@ export class MerchantController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const context = this.pages.context(request, reply);
-    const merchant = await this.signIn.current(request, MERCHANT_KINDS);
+    const merchant = await this.door.current(request);
     const sale =
       merchant && isId('payment_intent', intent_id)
         ? await this.repository.sale(merchant.id, intent_id)
         : null;
-    if (!sale) {
-      void reply.status(404).header('cache-control', 'no-store').send({ error: 'not_found' });
-      return;
-    }
-    void reply
-      .header('cache-control', 'no-store')
-      .send(saleView(context.t, saleStateOf(sale.status), sale.receipt_id));
+    if (!sale) return sendJson(reply, 404, { error: 'not_found' });
+    sendJson(reply, 200, saleView(context.t, payStateOf(sale.status), sale.receipt_id));
   }
 
   private async renderCounter(
@@ -278,48 +263,12 @@ export class MerchantController {
       title: context.t.counter_title,
       status: Object.keys(errors).length > 0 ? 'invalid' : 'ready',
       body: counterBody(context.t, {
-        bar: signedInBar(context.t, merchant, '/merchant/sign-out', context.csrf_field),
+        bar: this.door.bar(context, merchant),
         csrf_field: context.csrf_field,
         errors,
         values,
         today: todayList(context.t, sales),
       }),
-    });
-  }
-
-  private renderSignIn(
-    reply: FastifyReply,
-    context: FormContext,
-    status: number,
-    error: string | null,
-  ): void {
-    this.pages.send(reply, context, status, {
-      title: context.t.sign_in_title,
-      status: 'sign_in',
-      body: signInBody(context.t, {
-        action: '/merchant/sign-in',
-        csrf_field: context.csrf_field,
-        heading: context.t.counter_title,
-        error,
-      }),
-    });
-  }
-
-  private formExpired(reply: FastifyReply, context: PageContext): void {
-    this.pages.sendMessage(reply, context, 403, {
-      state: 'form_expired',
-      title: context.t.form_expired_title,
-      text: context.t.form_expired_text,
-      back: { href: '/merchant', label: context.t.counter_title },
-    });
-  }
-
-  private notFound(reply: FastifyReply, context: FormContext): void {
-    this.pages.sendMessage(reply, context, 404, {
-      state: 'not_found',
-      title: context.t.not_found_title,
-      text: context.t.not_found_text,
-      back: { href: '/merchant', label: context.t.counter_title },
     });
   }
 }

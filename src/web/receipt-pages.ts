@@ -4,7 +4,8 @@
 // answer (valid, cancelled, not valid) beside the browser's own check of the JWS (verify.js).
 import type { ReceiptBodyDto, ReceiptDto } from '../receipts/dto/receipt.dto';
 import type { ReceiptVerificationDto } from '../receipts/dto/verify-receipt.dto';
-import { formatDong, html, raw, type SafeHtml } from './html';
+import { lineColumns } from './checkout-pages';
+import { dataTable, formatDong, html, raw, type SafeHtml } from './html';
 import type { Messages } from './i18n';
 
 /** The server's verdict as the payer reads it. */
@@ -127,26 +128,15 @@ export function receiptDocument(
         <dt>${t.issued_at}</dt>
         <dd>${time(t, receipt.issued_at)}</dd>
       </dl>
-      <table>
-        <caption>
-          ${t.lines_caption}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">${t.fee}</th>
-            <th scope="col" class="num">${t.amount}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${lines}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row">${t.total}</th>
-            <td class="num" data-field="amount">${formatDong(receipt.amount)}</td>
-          </tr>
-        </tfoot>
-      </table>
+      ${dataTable({
+        caption: t.lines_caption,
+        columns: lineColumns(t),
+        rows: lines,
+        foot: html`<tr>
+          <th scope="row">${t.total}</th>
+          <td class="num" data-field="amount">${formatDong(receipt.amount)}</td>
+        </tr>`,
+      })}
       <p>${t.in_words}: <strong data-field="amount_in_words">${receipt.amount_in_words}</strong></p>
       ${receipt.cancellation ? html`<p>${t.cancellation_reason}: ${receipt.cancellation.reason}</p>` : ''}
     </article>

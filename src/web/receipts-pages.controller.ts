@@ -14,7 +14,7 @@ import type { ReceiptDto } from '../receipts/dto/receipt.dto';
 import { JWS_MAX_LENGTH } from '../receipts/dto/verify-receipt.dto';
 import { ReceiptsService } from '../receipts/receipts.service';
 import { receiptDocument, serverCheckOf, verificationBody } from './receipt-pages';
-import { type PageContext, WebPages } from './web-pages';
+import { WebPages } from './web-pages';
 
 @ApiTags('pages')
 @Controller('receipts')
@@ -55,7 +55,7 @@ export class ReceiptsPagesController {
   async receipt(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const context = this.pages.context(request, reply);
     const receipt = await this.find(id);
-    if (!receipt) return this.notFound(reply, context);
+    if (!receipt) return this.pages.sendNotFound(reply, context);
     const verification = await this.receipts.verify(receipt.jws);
     const url = `${this.config.public_url}/receipts/${receipt.id}/verify`;
     const svg = await qrSvg(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -80,7 +80,7 @@ export class ReceiptsPagesController {
   async verifyStored(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const context = this.pages.context(request, reply);
     const receipt = await this.find(id);
-    if (!receipt) return this.notFound(reply, context);
+    if (!receipt) return this.pages.sendNotFound(reply, context);
     const verification = await this.receipts.verify(receipt.jws);
     this.pages.send(reply, context, 200, {
       title: context.t.verify_title,
@@ -98,13 +98,5 @@ export class ReceiptsPagesController {
       if (error instanceof HubError && error.code === 'receipt_not_found') return null;
       throw error;
     }
-  }
-
-  private notFound(reply: FastifyReply, context: PageContext): void {
-    this.pages.sendMessage(reply, context, 404, {
-      state: 'not_found',
-      title: context.t.not_found_title,
-      text: context.t.not_found_text,
-    });
   }
 }

@@ -67,6 +67,18 @@ export function seeOther(reply: FastifyReply, location: string): void {
   void reply.status(303).header('location', location).header('cache-control', 'no-store').send('');
 }
 
+/** A small JSON answer for a page's script; never cached (it says a payment's state). */
+export function sendJson(reply: FastifyReply, status: number, body: unknown): void {
+  void reply.status(status).header('cache-control', 'no-store').send(body);
+}
+
+/** A posted form's text field, or null when it is missing or not a single string. */
+export function formField(body: unknown, name: string): string | null {
+  const value =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : null;
+}
+
 /** The request's path and query, for the language switch. */
 export function hereOf(request: FastifyRequest): string {
   return request.url;

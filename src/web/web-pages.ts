@@ -37,6 +37,12 @@ export interface FormContext extends PageContext {
   readonly csrf_field: SafeHtml;
 }
 
+/** A link back, as a page that only says what went wrong offers it. */
+export interface PageLink {
+  readonly href: string;
+  readonly label: string;
+}
+
 export interface PageContent {
   readonly title: string;
   readonly status: string;
@@ -98,7 +104,7 @@ export class WebPages {
     reply: FastifyReply,
     context: PageContext,
     status: number,
-    message: { state: string; title: string; text: string; back?: { href: string; label: string } },
+    message: { state: string; title: string; text: string; back?: PageLink },
   ): void {
     this.send(reply, context, status, {
       title: message.title,
@@ -106,6 +112,26 @@ export class WebPages {
       body: html`<h1>${message.title}</h1>
         <div class="notice bad" role="alert"><p>${message.text}</p></div>
         ${message.back ? html`<p><a class="button secondary" href="${message.back.href}">${message.back.label}</a></p>` : ''}`,
+    });
+  }
+
+  /** 404: no such thing here (or not this visitor's), with an optional way back. */
+  sendNotFound(reply: FastifyReply, context: PageContext, back?: PageLink): void {
+    this.sendMessage(reply, context, 404, {
+      state: 'not_found',
+      title: context.t.not_found_title,
+      text: context.t.not_found_text,
+      back,
+    });
+  }
+
+  /** 403: a POST whose CSRF token is missing or wrong; it changed nothing. */
+  sendFormExpired(reply: FastifyReply, context: PageContext, back: PageLink): void {
+    this.sendMessage(reply, context, 403, {
+      state: 'form_expired',
+      title: context.t.form_expired_title,
+      text: context.t.form_expired_text,
+      back,
     });
   }
 }
