@@ -6,6 +6,7 @@ import { BillerError } from '../billers/billers.errors';
 import { BillersRepository } from '../billers/billers.repository';
 import { newId } from '../common/ids';
 import { toJson } from '../common/json';
+import { dong } from '../common/money';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { objectBody } from '../common/validation';
 import { type NormalizedBill, parseBillInput } from './bill.schema';
@@ -22,17 +23,6 @@ import type { ParkingTariffDto } from './dto/parking-tariff.dto';
 import { resolveDeposits, settleHospitalBill, type StoredDeposit } from './hospital';
 import { type ParkingTariff, parseParkingTariff } from './parking-tariff';
 import { CheckoutLinks } from '../web/web-secrets';
-
-/**
- * A stored amount (bigint, or its decimal string in jsonb) as the JSON integer a client reads. Every
- * amount is capped far below 2^53 on the way in, so one that is not a safe integer is a bug.
- */
-export function dong(value: unknown): number {
-  const amount = typeof value === 'bigint' ? value : BigInt(String(value));
-  if (amount < 0n || amount > BigInt(Number.MAX_SAFE_INTEGER))
-    throw new RangeError('stored amount out of range');
-  return Number(amount);
-}
 
 function unixSeconds(date: Date | string): number {
   return Math.floor(new Date(date).getTime() / 1000);

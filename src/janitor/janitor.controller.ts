@@ -7,6 +7,7 @@ import { objectBody } from '../common/validation';
 import { JanitorRunDto, UnresolvedIntentDto, UnresolvedIntentListDto } from './dto/janitor.dto';
 import { JanitorRepository, type UnresolvedRow } from './janitor.repository';
 import { JanitorService } from './janitor.service';
+import { dong } from '../common/money';
 
 function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
@@ -20,7 +21,7 @@ function toDto(row: UnresolvedRow): UnresolvedIntentDto {
     bill: row.bill_id,
     method: row.method,
     status: 'processing',
-    amount: Number(row.amount),
+    amount: dong(row.amount),
     reference: row.reference,
     created: unixSeconds(row.created_at),
     expires_at: unixSeconds(row.expires_at),

@@ -8,7 +8,7 @@ import { generateVietQrReference } from '../../adapters/vietqr/vietqr.matcher';
 import type { Principal } from '../auth/principal';
 import { BillError } from '../bills/bills.errors';
 import { type BillRow, BillsRepository } from '../bills/bills.repository';
-import { dong } from '../bills/bills.service';
+import { dong } from '../common/money';
 import { isId, newId } from '../common/ids';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { objectBody, optionalHttpUrl, requiredEnum, requiredString } from '../common/validation';

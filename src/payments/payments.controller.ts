@@ -18,6 +18,7 @@ import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
 import { PaymentCallbacksService } from './payment-callbacks.service';
 import { PaymentsRepository } from './payments.repository';
+import { dong } from '../common/money';
 
 /** The private content type the JSON callbacks are parsed as: their bytes, untouched. */
 const CALLBACK_BODY_TYPE = 'application/x-payhub-gateway-callback';
@@ -163,8 +164,8 @@ export class PaymentsController implements OnModuleInit {
       data: rows.map((row) => ({
         ...row,
         id: Number(row.id),
-        amount: Number(row.amount),
-        expected_amount: row.expected_amount === null ? null : Number(row.expected_amount),
+        amount: dong(row.amount),
+        expected_amount: row.expected_amount === null ? null : dong(row.expected_amount),
         created: Math.floor(row.created_at.getTime() / 1000),
         created_at: undefined,
         resolved_at: undefined,

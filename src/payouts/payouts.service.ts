@@ -6,7 +6,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PgLedger, TransferInput, TransferResult } from '../../ledger';
 import { BillerError } from '../billers/billers.errors';
-import { dong } from '../bills/bills.service';
+import { dong } from '../common/money';
 import { isId, newId } from '../common/ids';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { invalidParameter, objectBody, requiredString } from '../common/validation';

@@ -38,6 +38,7 @@ import {
 import { actionsFor, parseResolveBody, ReconciliationResolutions } from './reconciliation.resolutions';
 import { previousVietnamDay, ReconciliationScheduler } from './reconciliation.schedule';
 import { ReconciliationService, type ReconcileResult } from './reconciliation.service';
+import { dong, signedDong } from '../common/money';
 
 /** Largest settlement file accepted: far above any day's file, below anything absurd. */
 const FILE_BYTES_MAX = 8 * 1024 * 1024 * 1024;
@@ -59,8 +60,8 @@ export function runDto(row: RunRow): ReconciliationRunDto {
     refund_rows: row.refund_rows,
     matched: row.matched,
     exceptions: row.exceptions,
-    amount_total: Number(row.amount_total),
-    fee_total: Number(row.fee_total),
+    amount_total: dong(row.amount_total),
+    fee_total: dong(row.fee_total),
     payout: Number(row.payout),
     settlement_transfer: row.settlement_transfer_id,
     clearing_balance: num(row.clearing_balance),
@@ -118,7 +119,7 @@ function auditDto(row: AuditRow): ReconciliationAuditDto {
     reason: row.reason,
     operator: row.operator,
     transfers: row.transfer_ids,
-    amount: Number(row.amount),
+    amount: signedDong(row.amount),
     details: row.details,
     created: seconds(row.created_at),
   };

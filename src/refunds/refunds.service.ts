@@ -23,7 +23,7 @@ import type {
 import { toSafeText } from '../../adapters/shared/text';
 import type { PgLedger, TransferInput, TransferResult } from '../../ledger';
 import { type Principal, principalScope } from '../auth/principal';
-import { dong } from '../bills/bills.service';
+import { dong } from '../common/money';
 import { HubError } from '../common/errors';
 import { isId, newId } from '../common/ids';
 import { type Page, type PageRequest, toPage } from '../common/pagination';

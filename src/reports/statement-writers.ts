@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { csvField } from '../../adapters/shared/csv';
 import { formatVietnamTime } from '../../adapters/shared/time';
-import { dong } from '../bills/bills.service';
+import { dong } from '../common/money';
 import type { OpenStatement, StatementSummary } from './reports.service';
 import type { AdjustmentEntry, PaymentEntry, PayoutEntry, RefundEntry, StatementEntry } from './statement';
 

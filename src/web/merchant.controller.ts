@@ -30,6 +30,7 @@ import { counterBody, type PaidSale, saleBody, saleView, todayList } from './mer
 import { payStateOf } from './pay-state';
 import { formField, seeOther, sendJson } from './web-http';
 import { type FormContext, WebPages } from './web-pages';
+import { dong } from '../common/money';
 
 export const MERCHANT_KINDS: readonly BillerKind[] = ['merchant'];
 /** A sale's QR is good for 15 minutes (the intent's own TTL may be shorter). */
@@ -181,7 +182,7 @@ export class MerchantController {
         reference: `SALE-${formatVietnamTime(new Date(), 'yyyyMMdd')}-${randomBytes(6).toString('hex').toUpperCase()}`,
         procedure_code: 'counter-sale',
         payer: { name: t.counter_customer },
-        lines: [{ name: line, amount: Number(amount), legal_basis: t.counter_default_note }],
+        lines: [{ name: line, amount: dong(amount), legal_basis: t.counter_default_note }],
         expires_at: new Date(Date.now() + SALE_TTL_MS).toISOString(),
       });
       const intent = await this.intents.create(principal, { bill_id: bill.id, method: 'vietqr' }, request.ip);
