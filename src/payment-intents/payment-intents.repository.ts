@@ -43,8 +43,13 @@ export interface PaymentIntentRow {
 
 export type NewPaymentIntentRow = Pick<
   PaymentIntentRow,
-  'id' | 'biller_id' | 'bill_id' | 'method' | 'amount' | 'reference' | 'return_url' | 'expires_at'
->;
+  'id' | 'biller_id' | 'bill_id' | 'method' | 'amount' | 'reference' | 'return_url'
+> & {
+  /** How long the payer has, counted from the row's own created_at (one clock: the database's). */
+  ttl_ms: number;
+  /** The bill's own expiry, when it has one: the attempt never outlives it. */
+  not_after: Date | null;
+};
 
 export interface PaymentIntentFilters {
   bill_id: string | null;
@@ -65,8 +70,11 @@ export class PaymentIntentsRepository {
   /** Records an attempt; null when its reference is taken (the caller draws another). */
   async insert(intent: NewPaymentIntentRow): Promise<PaymentIntentRow | null> {
     const inserted = await this.db.query<PaymentIntentRow>(
-      `INSERT INTO payment_intents (id, biller_id, bill_id, method, amount, reference, return_url, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `WITH clock AS (SELECT clock_timestamp() AS now)
+       INSERT INTO payment_intents
+              (id, biller_id, bill_id, method, amount, reference, return_url, created_at, updated_at, expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, now, now, LEAST(now + $8 * interval '1 millisecond', $9)
+         FROM clock
        ON CONFLICT (reference) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
@@ -77,7 +85,8 @@ export class PaymentIntentsRepository {
         intent.amount,
         intent.reference,
         intent.return_url,
-        intent.expires_at,
+        intent.ttl_ms,
+        intent.not_after,
       ],
     );
     return inserted.rows[0] ?? null;

@@ -105,12 +105,7 @@ export class PaymentIntentsService {
     };
   }
 
-  async create(
-    principal: Principal,
-    body: unknown,
-    payer_ip: string,
-    now = new Date(),
-  ): Promise<PaymentIntentDto> {
+  async create(principal: Principal, body: unknown, payer_ip: string): Promise<PaymentIntentDto> {
     const biller_id = billerIdOf(principal);
     const fields = objectBody(body, ['bill_id', 'method', 'return_url']);
     const bill_id = requiredString(fields, 'bill_id', { max_length: 64 });
@@ -128,10 +123,6 @@ export class PaymentIntentsService {
     const amount = amountDue(bill);
     if (amount <= 0n)
       throw new PaymentIntentError('payment_intent_nothing_due', 'The bill’s deposits cover it.', 'bill_id');
-    const expires_at = new Date(
-      Math.min(now.getTime() + INTENT_TTL_MS, bill.expires_at?.getTime() ?? Number.POSITIVE_INFINITY),
-    );
-
     const intent = await this.record({
       id: newId('payment_intent'),
       biller_id,
@@ -139,7 +130,8 @@ export class PaymentIntentsService {
       method,
       amount,
       return_url,
-      expires_at,
+      ttl_ms: INTENT_TTL_MS,
+      not_after: bill.expires_at,
     });
     const result = await this.gateways.adapter(method).createPayment({
       merchant_ref: intent.reference,
@@ -152,7 +144,7 @@ export class PaymentIntentsService {
       locale: 'vi',
       // The row's own time: a query names the payment by it (VNPay's vnp_CreateDate), src/janitor/.
       created_at: intent.created_at,
-      expires_at,
+      expires_at: intent.expires_at,
     });
     return this.toDto(await this.settle(intent, result));
   }
