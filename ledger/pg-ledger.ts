@@ -157,6 +157,19 @@ function writeValues(engine: Engine, state: EngineState): unknown[] {
   ];
 }
 
+/** A string as a SQL literal; with a backslash, an E'' literal, which reads the same in every mode. */
+function sqlLiteral(text: string): string {
+  const quoted = text.replace(/'/g, "''");
+  return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+
+/** WRITE_SQL with its values written in as literals, to travel with other statements. */
+function inlineWrite(values: readonly unknown[]): string {
+  return WRITE_SQL.replace(/\$(\d+)/g, (_placeholder, index: string) =>
+    sqlLiteral(String(values[Number(index) - 1])),
+  );
+}
+
 /** What the engine needs of an account, without the columns it never reads. */
 const ENGINE_ACCOUNT_COLUMNS = `id, code, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits,
   debits_pending, debits_posted, credits_pending, credits_posted`;
@@ -202,6 +215,8 @@ const SAVEPOINT: TransactionFrame = {
   close: 'RELEASE SAVEPOINT ledger_transfers',
   abort: 'ROLLBACK TO SAVEPOINT ledger_transfers',
 };
+/** Straight in the caller's transaction: a failure fails it (the caller runs it all again). */
+const CALLERS_TRANSACTION: TransactionFrame = { open: '', close: '', abort: '' };
 
 /** Ids that are safe to look up: the ledger's own pattern, or its expiry ids. */
 function lookupId(id: unknown): id is string {
@@ -264,10 +279,48 @@ export class PgLedger {
    * ledger postings commit or roll back with the caller's own rows. Runs in a savepoint, retried on a
    * concurrent duplicate; no group commit. The caller's transaction must be READ COMMITTED (the
    * default): a retry needs a fresh snapshot to see what another process committed.
+   * `savepoint: false`: no savepoint and so no retry here (one round trip less, for a caller that
+   * counts them): a deadlock or a concurrent duplicate throws, and the caller's transaction is then
+   * aborted, to be run again whole.
    */
-  async createTransfersIn(client: PoolClient, inputs: readonly TransferInput[]): Promise<TransferResult[]> {
-    const [results] = await this.transact(client, [{ inputs, internal: false }], SAVEPOINT);
+  async createTransfersIn(
+    client: PoolClient,
+    inputs: readonly TransferInput[],
+    options: { savepoint?: boolean } = {},
+  ): Promise<TransferResult[]> {
+    const frame = options.savepoint === false ? CALLERS_TRANSACTION : SAVEPOINT;
+    const [results] = await this.transact(client, [{ inputs, internal: false }], frame);
     return results!;
+  }
+
+  /**
+   * createTransfersIn in two halves, for a caller that counts its round trips (the hub's batched
+   * payment confirmations): the accounts are locked and read in one round trip that also runs
+   * `alongside` (the caller's own statements, as SQL text, after the ledger's; their results come
+   * back in order), the engine decides, and the write comes back as one SQL statement (`write`, null
+   * when nothing is created) for the caller to send, in this transaction, before it commits: with its
+   * own statements and the COMMIT in one round trip. The write answers one row per transfer created
+   * (`write.rows`). No savepoint: any failure fails the caller's transaction.
+   */
+  async decideTransfersIn(
+    client: PoolClient,
+    inputs: readonly TransferInput[],
+    alongside: readonly string[] = [],
+  ): Promise<{
+    results: TransferResult[];
+    alongside: QueryResult[];
+    write: { text: string; rows: number } | null;
+  }> {
+    const decided = await this.decide(client, [{ inputs, internal: false }], CALLERS_TRANSACTION, alongside);
+    const created = decided.engine.created.length;
+    return {
+      results: decided.results[0]!,
+      alongside: decided.alongside,
+      write:
+        created === 0
+          ? null
+          : { text: inlineWrite(writeValues(decided.engine, decided.state)), rows: created },
+    };
   }
 
   /** A correction is a new transfer: this one moves (part of) a posted transfer's amount back. */
@@ -535,6 +588,7 @@ export class PgLedger {
       try {
         return await this.executeBatch(client, requests, frame);
       } catch (error) {
+        if (frame.abort === '') throw error;
         try {
           await client.query(frame.abort);
         } catch {
@@ -552,6 +606,34 @@ export class PgLedger {
     requests: ReadonlyArray<Pick<Request, 'inputs' | 'internal'>>,
     frame: TransactionFrame,
   ): Promise<TransferResult[][]> {
+    const { results, engine, state } = await this.decide(client, requests, frame, []);
+    if (engine.created.length === 0) {
+      if (frame.close !== '') await client.query(frame.close);
+      return results;
+    }
+    const written = await client.query({
+      name: 'ledger_write',
+      text: WRITE_SQL,
+      values: writeValues(engine, state),
+      types: LEDGER_PG_TYPES,
+    });
+    if (written.rows.length !== engine.created.length)
+      throw new Error('ledger bug: not every transfer was inserted');
+    for (let i = 0; i < engine.created.length; i++) engine.created[i]!.seq = written.rows[i].seq;
+    if (frame.close !== '') await client.query(frame.close);
+    return results;
+  }
+
+  /**
+   * The first round trip of a batch: [open; lock the accounts in id order; read the transfers named;
+   * the clock; then `alongside`, the caller's own statements], and the engine's decisions.
+   */
+  private async decide(
+    client: PoolClient,
+    requests: ReadonlyArray<Pick<Request, 'inputs' | 'internal'>>,
+    frame: TransactionFrame,
+    alongside: readonly string[],
+  ): Promise<{ results: TransferResult[][]; engine: Engine; state: EngineState; alongside: QueryResult[] }> {
     // Only well-formed ids are looked up (the engine rejects the others before it needs them), so
     // every id can travel as an escaped literal and the whole read is one round trip.
     const transferIds = new Set<string>();
@@ -578,16 +660,22 @@ export class PgLedger {
     // before it, so the transfers are read after the account locks are held.
     const loaded = (await client.query({
       text:
-        `${frame.open};` +
+        (frame.open === '' ? '' : `${frame.open};`) +
         `SELECT ${ENGINE_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY(${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
         `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY(${lit([...transferIds, ...pendingIds])})` +
         (pendingIds.size === 0
           ? ';'
           : ` UNION ALL SELECT true, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE pending_id = ANY(${lit(pendingIds)});`) +
-        'SELECT clock_timestamp() AS now',
+        'SELECT clock_timestamp() AS now' +
+        alongside.map((statement) => `;\n${statement}`).join(''),
       types: LEDGER_PG_TYPES,
     })) as unknown as QueryResult[];
-    const [locked, known, clock] = loaded.slice(-3) as [QueryResult, QueryResult, QueryResult, QueryResult];
+    const opened = frame.open === '' ? 0 : frame.open.split(';').length;
+    const [locked, known, clock] = loaded.slice(opened, opened + 3) as [
+      QueryResult,
+      QueryResult,
+      QueryResult,
+    ];
     const state: EngineState = { accounts: new Map(), transfers: new Map(), resolutions: new Map() };
     for (const row of locked.rows) state.accounts.set(row.id, engineAccountFromRow(row));
     for (const row of known.rows) {
@@ -609,21 +697,7 @@ export class PgLedger {
     }
     const engine = new Engine(state, clock.rows[0].now as Date);
     const results = requests.map((request) => engine.apply(request.inputs, { internal: request.internal }));
-    if (engine.created.length === 0) {
-      await client.query(frame.close);
-      return results;
-    }
-    const written = await client.query({
-      name: 'ledger_write',
-      text: WRITE_SQL,
-      values: writeValues(engine, state),
-      types: LEDGER_PG_TYPES,
-    });
-    if (written.rows.length !== engine.created.length)
-      throw new Error('ledger bug: not every transfer was inserted');
-    for (let i = 0; i < engine.created.length; i++) engine.created[i]!.seq = written.rows[i].seq;
-    await client.query(frame.close);
-    return results;
+    return { results, engine, state, alongside: loaded.slice(opened + 3) };
   }
 
   /** Waits until every submitted batch has finished (for shutdown). */

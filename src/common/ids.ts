@@ -1,6 +1,6 @@
 // Public ids for every module: a type prefix (blr_, bill_, pi_ ...) and 26 Crockford base32 characters,
 // 48 bits of milliseconds then 80 random bits (after ULID), so that sorting by id sorts by creation.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** The prefix of each kind of object; an id says what it names. */
 export const ID_PREFIXES = {
@@ -35,11 +35,20 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+/** Random bytes drawn from the CSPRNG a few kilobytes at a time (one call per id cost more than the id). */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
 function encodeRandom(): string {
-  // 16 characters of 5 bits: one random byte per character, masked; 80 bits in all.
-  const bytes = randomBytes(RANDOM_CHARS);
+  // 16 characters of 5 bits: one random byte per character, masked; 80 bits in all. Each byte is
+  // used once.
+  if (poolOffset + RANDOM_CHARS > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
   let out = '';
-  for (const byte of bytes) out += CROCKFORD[byte & 31]!;
+  for (let i = poolOffset; i < poolOffset + RANDOM_CHARS; i++) out += CROCKFORD[pool[i]! & 31]!;
+  poolOffset += RANDOM_CHARS;
   return out;
 }
 

@@ -3,6 +3,7 @@
 // transaction's connection, so its writes and its stored response commit or roll back together.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { runScript, type Statement } from './script';
 
 const current = new AsyncLocalStorage<PoolClient>();
 let savepoints = 0;
@@ -35,6 +36,20 @@ export class Db {
     return current.exit(() => this.transaction(fn));
   }
 
+  /**
+   * detachedTransaction whose BEGIN travels with its first statements (one round trip, src/database/
+   * script.ts); fn gets their results. For hot paths where every round trip counts: with
+   * `committed: true` fn ends the transaction itself (a COMMIT sent with its last statements), and
+   * nothing may fail after that COMMIT.
+   */
+  detachedTransactionOpening<T>(
+    opening: readonly Statement[],
+    fn: (client: PoolClient, opened: QueryResult[]) => Promise<T>,
+    options: { committed?: boolean } = {},
+  ): Promise<T> {
+    return current.exit(() => this.#begin(opening, fn, options.committed ?? false));
+  }
+
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const outer = current.getStore();
     if (outer) {
@@ -49,12 +64,21 @@ export class Db {
         throw error;
       }
     }
+    return this.#begin([], (client) => fn(client), false);
+  }
+
+  /** A transaction of its own on a pooled connection: BEGIN and `opening` in one round trip, then fn. */
+  async #begin<T>(
+    opening: readonly Statement[],
+    fn: (client: PoolClient, opened: QueryResult[]) => Promise<T>,
+    committed: boolean,
+  ): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      const result = await current.run(client, () => fn(client));
-      await client.query('COMMIT');
+      const [, ...opened] = await runScript(client, [{ text: 'BEGIN' }, ...opening]);
+      const result = await current.run(client, () => fn(client, opened));
+      if (!committed) await client.query('COMMIT');
       return result;
     } catch (error) {
       // A connection whose ROLLBACK fails is not reused: its state is unknown.

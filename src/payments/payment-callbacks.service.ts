@@ -27,7 +27,7 @@ import { ReceiptsService } from '../receipts/receipts.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { holdUnmatchedTransfer } from './bank-transfers';
 import { PaymentConfirmations, receiptFor } from './payment-confirmations';
-import { paymentAccounts, paymentTransfers, suspenseTransfers } from './payment-postings';
+import { paymentTransfers, suspenseTransfers } from './payment-postings';
 import { PaymentsRepository, type StoredBill, type StoredIntent } from './payments.repository';
 
 /** A ledger answer other than these rolls the whole payment back (and the gateway is told to retry). */
@@ -35,9 +35,6 @@ const POSTED = new Set(['created', 'exists']);
 
 @Injectable()
 export class PaymentCallbacksService {
-  /** (gateway, biller) pairs whose ledger accounts this process has already ensured. */
-  readonly #ensured = new Set<string>();
-
   constructor(
     private readonly db: Db,
     private readonly repository: PaymentsRepository,
@@ -78,7 +75,6 @@ export class PaymentCallbacksService {
     return adapter.callbackReply(outcome);
   }
 
-  /** VNPay's check order: order, amount, already confirmed, then the status. */
   async apply(received: PaymentEvent): Promise<CallbackOutcome> {
     let event = received;
     // A bank transfer is money already received: one that pays no intent exactly goes to suspense.
@@ -88,6 +84,18 @@ export class PaymentCallbacksService {
       if ('outcome' in routed) return routed.outcome;
       event = routed.event;
     }
+    // A success goes straight to the next batch, which reads the intent under its lock and makes the
+    // checks below itself; what it cannot decide comes back here, one callback at a time.
+    if (event.status === 'succeeded') {
+      const paid_at = event.paid_at ?? new Date();
+      const checked = event;
+      return this.confirmations.confirm(event, paid_at, () => this.#check(checked, paid_at));
+    }
+    return this.#check(event, event.paid_at ?? new Date());
+  }
+
+  /** VNPay's check order: order, amount, already confirmed, then the status. */
+  async #check(event: PaymentEvent, paid_at: Date): Promise<CallbackOutcome> {
     const intent = await this.repository.findIntentByReference(event.merchant_ref);
     if (!intent || intent.method !== event.gateway) return 'order_not_found';
     if (event.amount !== intent.amount) {
@@ -108,7 +116,8 @@ export class PaymentCallbacksService {
         await this.repository.insertReview({ ...this.#review(event, intent), reason: 'gateway_pending' });
         return 'recorded';
       case 'succeeded':
-        return this.#succeed(intent, event);
+        await this.confirmations.ensureAccounts(event.gateway, intent.biller_id);
+        return this.#succeedAlone(event, paid_at);
     }
   }
 
@@ -130,14 +139,6 @@ export class PaymentCallbacksService {
       }
       return 'already_confirmed';
     });
-  }
-
-  async #succeed(found: StoredIntent, event: PaymentEvent): Promise<CallbackOutcome> {
-    await this.#ensureAccounts(event.gateway, found.biller_id);
-    const paid_at = event.paid_at ?? new Date();
-    // Applied with concurrent confirmations in one transaction (payment-confirmations.ts); what a
-    // batch cannot apply, or a batch that fails, comes back here one callback at a time.
-    return this.confirmations.confirm(event, paid_at, () => this.#succeedAlone(event, paid_at));
   }
 
   /** One success in a transaction of its own: a batch's fallback, and the way to suspense. */
@@ -225,15 +226,6 @@ export class PaymentCallbacksService {
   }
 
   /** Once per (gateway, biller) per process: accounts are never deleted, so an ensured pair stays so. */
-  async #ensureAccounts(gateway: GatewayId, biller_id: string): Promise<void> {
-    const pair = `${gateway}\u0000${biller_id}`;
-    if (this.#ensured.has(pair)) return;
-    const results = await this.ledger.createAccounts(paymentAccounts(gateway, biller_id));
-    const failed = results.find((result) => result.result !== 'created' && result.result !== 'exists');
-    if (failed) throw new Error(`ledger account ${failed.id}: ${failed.result}`);
-    this.#ensured.add(pair);
-  }
-
   #review(event: PaymentEvent, intent: StoredIntent) {
     return {
       gateway: event.gateway,

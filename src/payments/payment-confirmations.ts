@@ -1,32 +1,47 @@
 // Gateway confirmations applied in batches (group commit, docs/adr/0007): concurrent successful
 // callbacks queue here and a runner applies up to BATCH_MAX of them in ONE database transaction with
-// set-based SQL (intents and bills locked in id order, one UPDATE each, one ledger call for every
-// linked group, the receipts numbered per series in one counter move and inserted at once, the events
-// and their delivery jobs in one INSERT each). The hot rows (clearing:<gateway>, payable:<biller>, the
-// receipt counters) are then locked once per batch instead of once per callback.
+// set-based SQL in five round trips (see #transaction): the intents and bills locked in id order, the
+// one-callback path's checks made on the locked rows, one ledger call for every linked group, the
+// receipts numbered per series in one counter move, the events and their delivery jobs. The hot rows
+// (clearing:<gateway>, payable:<biller>, the receipt counters) are then locked once per batch instead of
+// once per callback, and for two round trips only.
 // Every guarantee of the one-callback path stays: all of a payment commits or none of it; a batch that
 // fails for any reason is retried item by item through that path (PaymentCallbacksService), so one bad
-// item fails only itself; and whatever the batch cannot decide alone (an intent already paid, a bill
-// no longer open, two payments of one bill) goes through that path too, which holds money in suspense.
+// item fails only itself; and whatever the batch cannot decide alone (an amount that differs, an intent
+// already paid, a bill no longer open, two payments of one bill) goes through that path too, which
+// keeps reviews and holds money in suspense.
 import { Inject, Injectable } from '@nestjs/common';
-import type { CallbackOutcome, PaymentEvent } from '../../adapters/contract';
+import type { CallbackOutcome, GatewayId, PaymentEvent } from '../../adapters/contract';
 import { computeFee } from '../../adapters/fees';
 import type { PgLedger, TransferInput } from '../../ledger';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/config.schema';
 import { LEDGER } from '../database/database.module';
+import { newId } from '../common/ids';
 import { Db } from '../database/db';
+import { inline, runScript } from '../database/script';
 import { feeRuleOf } from '../gateways/fee-schedule';
 import { GatewaysService } from '../gateways/gateways.service';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
-import { PaymentIntentsRepository } from '../payment-intents/payment-intents.repository';
 import { PaymentIntentsService } from '../payment-intents/payment-intents.service';
-import { type IssueReceiptInput, ReceiptsService } from '../receipts/receipts.service';
-import type { NewEvent } from '../webhooks/webhook-events';
+import {
+  type IssuerRow,
+  ReceiptsRepository,
+  type ReservedCounter,
+  type SigningKeyRow,
+  toIssuerRow,
+} from '../receipts/receipts.repository';
+import { ReceiptSigningKeys } from '../receipts/signing-keys';
+import { type IssueReceiptInput, issuedReceiptDto, ReceiptsService } from '../receipts/receipts.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import { paymentTransfers } from './payment-postings';
-import type { StoredBill, StoredIntent } from './payments.repository';
+import { paymentAccounts, paymentTransfers } from './payment-postings';
+import {
+  type LockedIntent,
+  PaymentsRepository,
+  type StoredBill,
+  type StoredIntent,
+} from './payments.repository';
 
 /** Most confirmations one transaction carries. */
 const BATCH_MAX = 128;
@@ -37,8 +52,6 @@ const RETRIES_MAX = 5;
 const RETRYABLE_PG_CODES = new Set(['40P01', '40001']);
 /** A ledger answer other than these fails the batch (and its items are then tried one by one). */
 const POSTED = new Set(['created', 'exists']);
-
-const INTENT_COLUMNS = 'id, biller_id, bill_id, method, status, amount, reference, gateway_txn_id';
 
 /** The one-callback transaction of PaymentCallbacksService: the fallback and the path of held money. */
 export type ApplyAlone = () => Promise<CallbackOutcome>;
@@ -66,6 +79,8 @@ function pause(ms: number): Promise<void> {
 @Injectable()
 export class PaymentConfirmations {
   readonly #queue: Item[] = [];
+  /** (gateway, biller) pairs whose ledger accounts this process has already ensured. */
+  readonly #ensured = new Set<string>();
   #inFlight = 0;
   #pumpScheduled = false;
   /** Counters for tests and operators: batches committed and the confirmations they applied. */
@@ -73,9 +88,11 @@ export class PaymentConfirmations {
 
   constructor(
     private readonly db: Db,
-    private readonly intents: PaymentIntentsRepository,
+    private readonly payments: PaymentsRepository,
     private readonly intentDtos: PaymentIntentsService,
     private readonly receipts: ReceiptsService,
+    private readonly receiptRows: ReceiptsRepository,
+    private readonly keys: ReceiptSigningKeys,
     private readonly webhooks: WebhooksService,
     private readonly gateways: GatewaysService,
     @Inject(LEDGER) private readonly ledger: PgLedger,
@@ -123,7 +140,7 @@ export class PaymentConfirmations {
     for (let attempt = 0; ; attempt++) {
       try {
         // Detached: the runner may carry the async context of any caller, never its transaction.
-        decisions = await this.db.detachedTransaction((tx) => this.#apply(tx, batch));
+        decisions = await this.#transaction(batch);
         break;
       } catch (error) {
         if (isRetryable(error) && attempt < RETRIES_MAX) {
@@ -161,35 +178,76 @@ export class PaymentConfirmations {
     }
   }
 
-  /** One batch in tx: decides every item, applies those it can, answers a decision per item. */
-  async #apply(tx: Parameters<PgLedger['createTransfersIn']>[0], batch: Item[]): Promise<Decision[]> {
-    const decisions: Decision[] = batch.map(() => 'alone');
-    // Locked, then read: in id order (as every batch and the one-callback path lock), so concurrent
-    // batches queue rather than deadlock. A concurrent copy of a callback may have committed meanwhile.
+  /**
+   * One batch in one transaction. The rows every batch shares (the ledger's clearing, payable and fee
+   * accounts, the receipt counters) are locked as late as possible and the commit follows them at
+   * once, in as few round trips as can be (src/database/script.ts):
+   *   1. BEGIN; lock the intents and their bills; read the issuers, the signing key, the billers'
+   *      webhook endpoints (their rows held);
+   *   2. the bills and intents paid, the payment_intent.succeeded events (and delivery jobs);
+   *   3. the ledger's accounts locked and read with the receipt counters moved (one round trip); the
+   *      ledger decides and the receipts are numbered and signed here;
+   *   4. the ledger's write, the receipts and the receipt.issued events, and COMMIT (one round trip).
+   * The shared rows are held for two round trips; steps 1-2 of one batch run while another holds them.
+   */
+  #transaction(batch: Item[]): Promise<Decision[]> {
     const references = [...new Set(batch.map((item) => item.event.merchant_ref))];
-    const locked = await this.db.query<StoredIntent>(
-      `SELECT ${INTENT_COLUMNS} FROM payment_intents WHERE reference = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-      [references],
+    return this.db.detachedTransactionOpening(
+      [
+        ...this.payments.lockForConfirmationStatements(references),
+        this.receiptRows.issuersOfIntentsStatement(references),
+        this.receiptRows.activeKeyStatement(),
+        this.webhooks.endpointsOfIntentsStatement(references),
+      ],
+      (tx, [intents, bills, issuers, key, endpoints]) =>
+        this.#apply(tx, batch, {
+          intents: intents!.rows as LockedIntent[],
+          bills: bills!.rows as StoredBill[],
+          issuers: (issuers!.rows as Parameters<typeof toIssuerRow>[0][]).map(toIssuerRow),
+          key: (key!.rows[0] as SigningKeyRow | undefined) ?? null,
+          endpoints: new Map(
+            (endpoints!.rows as Array<{ id: string; has_endpoint: boolean }>).map((row) => [
+              row.id,
+              row.has_endpoint,
+            ]),
+          ),
+        }),
+      // Step 5 commits: the transaction is closed when the callback returns.
+      { committed: true },
     );
-    const intents = new Map(locked.rows.map((intent) => [intent.reference, intent]));
-    const billIds = new Set<string>();
-    batch.forEach((item, index) => {
-      const intent = intents.get(item.event.merchant_ref);
-      if (!intent) decisions[index] = 'order_not_found';
-      else if (intent.gateway_txn_id === item.event.gateway_txn_id) decisions[index] = 'already_confirmed';
-      else billIds.add(intent.bill_id);
-    });
-    if (billIds.size === 0) return decisions;
-    const lockedBills = await this.db.query<StoredBill>(
-      'SELECT id, biller_id, reference, status, payer, lines FROM bills WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
-      [[...billIds]],
-    );
-    const bills = new Map(lockedBills.rows.map((bill) => [bill.id, bill]));
+  }
+
+  /** Decides every item of the batch, applies those it can in tx, answers a decision per item. */
+  async #apply(
+    tx: Parameters<PgLedger['createTransfersIn']>[0],
+    batch: Item[],
+    read: {
+      intents: LockedIntent[];
+      bills: StoredBill[];
+      issuers: IssuerRow[];
+      key: SigningKeyRow | null;
+      endpoints: ReadonlyMap<string, boolean>;
+    },
+  ): Promise<Decision[]> {
+    const decisions: Decision[] = batch.map(() => 'alone');
+    // Read after the locks: a concurrent copy of a callback may have committed meanwhile.
+    const intents = new Map(read.intents.map((intent) => [intent.reference, intent]));
+    const bills = new Map(read.bills.map((bill) => [bill.id, bill]));
     const paying = new Map<string, number>(); // bill id -> the item that pays it
-    const applying: Array<{ item: Item; intent: StoredIntent; bill: StoredBill }> = [];
+    const applying: Array<{ item: Item; intent: LockedIntent; bill: StoredBill }> = [];
     batch.forEach((item, index) => {
-      if (decisions[index] !== 'alone') return;
-      const intent = intents.get(item.event.merchant_ref)!;
+      // The one-callback path's checks, in its order: order, amount, already confirmed.
+      const intent = intents.get(item.event.merchant_ref);
+      if (!intent || intent.method !== item.event.gateway) {
+        decisions[index] = 'order_not_found';
+        return;
+      }
+      // Another amount is kept for review by the one-callback path (and answered as the gateway wants).
+      if (item.event.amount !== intent.amount) return;
+      if (intent.gateway_txn_id === item.event.gateway_txn_id) {
+        decisions[index] = 'already_confirmed';
+        return;
+      }
       const bill = bills.get(intent.bill_id);
       if (!bill) throw new Error(`bill ${intent.bill_id} of a payment intent is missing`);
       const first = paying.get(bill.id);
@@ -210,38 +268,52 @@ export class PaymentConfirmations {
       applying.push({ item, intent, bill });
       decisions[index] = 'recorded';
     });
-    if (applying.length === 0) return decisions;
+    if (applying.length === 0) {
+      await tx.query('COMMIT');
+      return decisions;
+    }
+    for (const { item, intent } of applying) await this.ensureAccounts(item.event.gateway, intent.biller_id);
 
-    const bills_paid = await this.db.query(
-      `UPDATE bills b SET status = 'paid', paid_at = v.paid_at
-         FROM unnest($1::text[], $2::timestamptz[]) AS v(id, paid_at)
-        WHERE b.id = v.id AND b.status = 'open'`,
-      [applying.map(({ bill }) => bill.id), applying.map(({ item }) => item.paid_at)],
+    // 2. The batch's own rows. Receipt ids are drawn now; their rows follow in step 5 (the intents'
+    // reference to them is checked at commit, migrations/0014).
+    const receipt_ids = applying.map(() => newId('receipt'));
+    const billers = applying.map(({ intent }) => intent.biller_id);
+    const succeededPlan = this.webhooks.planEvents(billers, read.endpoints);
+    const issuedPlan = this.webhooks.planEvents(billers, read.endpoints);
+    const [paidBills, paidIntents] = this.payments.confirmPaymentsStatements(
+      applying.map(({ item, intent, bill }, index) => ({
+        intent_id: intent.id,
+        bill_id: bill.id,
+        gateway_txn_id: item.event.gateway_txn_id,
+        paid_at: item.paid_at,
+        receipt_id: receipt_ids[index]!,
+      })),
     );
-    if (bills_paid.rowCount !== applying.length)
-      throw new Error(`${applying.length - (bills_paid.rowCount ?? 0)} locked open bills did not change`);
+    // Each intent as it reads once this commits: the locked row with this payment applied.
+    const succeeded = applying.map(({ item, intent }, index) => ({
+      biller_id: intent.biller_id,
+      type: 'payment_intent.succeeded' as const,
+      data: {
+        ...this.intentDtos.toDto({
+          ...intent,
+          status: 'succeeded',
+          gateway_txn_id: item.event.gateway_txn_id,
+          failure_code: null,
+          next_action: null,
+          receipt_id: receipt_ids[index]!,
+        }),
+      },
+    }));
+    const [billsPaid] = await runScript(tx, [
+      paidBills,
+      this.webhooks.plannedEventsStatement(succeededPlan, succeeded),
+    ]);
+    if (billsPaid!.rowCount !== applying.length)
+      throw new Error(`${applying.length - (billsPaid!.rowCount ?? 0)} locked open bills did not change`);
+    await this.webhooks.enqueuePlanned(tx, [...succeededPlan, ...issuedPlan]);
 
-    const intents_paid = await this.db.query(
-      `UPDATE payment_intents p SET status = 'succeeded', gateway_txn_id = v.gateway_txn_id,
-              paid_at = v.paid_at, failure_code = NULL, next_action = NULL, updated_at = clock_timestamp()
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(id, gateway_txn_id, paid_at)
-        WHERE p.id = v.id`,
-      [
-        applying.map(({ intent }) => intent.id),
-        applying.map(({ item }) => item.event.gateway_txn_id),
-        applying.map(({ item }) => item.paid_at),
-      ],
-    );
-    if (intents_paid.rowCount !== applying.length) throw new Error('a locked payment intent did not change');
-    const rows = new Map(
-      (await this.intents.findManyForPayer(applying.map(({ intent }) => intent.id))).map((row) => [
-        row.id,
-        row,
-      ]),
-    );
-
-    // The rows every batch shares are taken from here on, as late as possible (each is held until the
-    // commit), and in the order of the one-callback path: the ledger's accounts, then the counters.
+    // 3. The shared rows from here on, in the order of the one-callback path: the ledger's accounts,
+    // then the receipt counters, locked in one round trip; the receipts are numbered and signed here.
     const transfers: TransferInput[] = applying.flatMap(({ item, intent, bill }) => {
       const rule = feeRuleOf(this.gateways.fees, item.event.gateway);
       return paymentTransfers({
@@ -255,29 +327,56 @@ export class PaymentConfirmations {
         fee_bearer: this.config.fee_bearer,
       });
     });
-    const posted = await this.ledger.createTransfersIn(tx, transfers);
-    const refused = posted.find((result) => !POSTED.has(result.result));
+    const plan = this.receipts.planReceipts(
+      applying.map(({ item, intent, bill }, index) => ({
+        ...receiptFor(intent, bill, item.event, item.paid_at),
+        id: receipt_ids[index]!,
+      })),
+      read.issuers,
+    );
+    const decided = await this.ledger.decideTransfersIn(tx, transfers, [inline(plan.reserve)]);
+    const refused = decided.results.find((result) => !POSTED.has(result.result));
     if (refused) throw new Error(`ledger refused transfer ${refused.id}: ${refused.result}`);
-    const receipts = await this.receipts.issueReceipts(
-      applying.map(({ item, intent, bill }) => receiptFor(intent, bill, item.event, item.paid_at)),
+    const receipts = plan.sign(
+      decided.alongside[0]!.rows as ReservedCounter[],
+      read.key ?? (await this.keys.ensureActiveKey()),
     );
-    await this.db.query(
-      `UPDATE payment_intents p SET receipt_id = v.receipt_id, updated_at = clock_timestamp()
-         FROM unnest($1::text[], $2::text[]) AS v(id, receipt_id) WHERE p.id = v.id`,
-      [applying.map(({ intent }) => intent.id), receipts.map((receipt) => receipt.id)],
-    );
-    // The intent as findForPayer reads it now: the row read above with the receipt just set.
-    const events: NewEvent[] = applying.flatMap(({ intent }, index) => [
-      {
-        biller_id: intent.biller_id,
-        type: 'payment_intent.succeeded' as const,
-        data: { ...this.intentDtos.toDto({ ...rows.get(intent.id)!, receipt_id: receipts[index]!.id }) },
-      },
-      { biller_id: intent.biller_id, type: 'receipt.issued' as const, data: { ...receipts[index]! } },
-    ]);
-    await this.webhooks.recordEvents(tx, events);
 
+    // 4. The ledger's write, the receipts and the receipt.issued events, and COMMIT: one round trip.
+    const issued = applying.map(({ intent }, index) => ({
+      biller_id: intent.biller_id,
+      type: 'receipt.issued' as const,
+      data: { ...issuedReceiptDto(receipts[index]!) },
+    }));
+    const [written] = await runScript(tx, [
+      { text: decided.write?.text ?? 'SELECT 1 WHERE false' },
+      this.receiptRows.insertReceiptsStatement(receipts),
+      // The intents after the receipts they point at; each changes (locked in step 1), else all fail.
+      {
+        text: `WITH paid AS (${paidIntents.text} RETURNING 1)
+               SELECT payhub_expect_rows('payment intents paid', count(*), ${applying.length}) FROM paid`,
+        values: paidIntents.values,
+      },
+      this.webhooks.plannedEventsStatement(issuedPlan, issued),
+      { text: 'COMMIT' },
+    ]);
+    // Cannot differ (INSERT ... SELECT inserts every row or fails); said loudly if it ever did.
+    if (written!.rows.length !== (decided.write?.rows ?? 0))
+      this.logger.error(
+        { expected: decided.write?.rows, written: written!.rows.length },
+        'ledger write count differs',
+      );
     return decisions;
+  }
+
+  /** Creates a (gateway, biller) pair's ledger accounts once per process (they are never removed). */
+  async ensureAccounts(gateway: GatewayId, biller_id: string): Promise<void> {
+    const pair = `${gateway}\u0000${biller_id}`;
+    if (this.#ensured.has(pair)) return;
+    const results = await this.ledger.createAccounts(paymentAccounts(gateway, biller_id));
+    const failed = results.find((result) => result.result !== 'created' && result.result !== 'exists');
+    if (failed) throw new Error(`ledger account ${failed.id}: ${failed.result}`);
+    this.#ensured.add(pair);
   }
 }
 

@@ -3,6 +3,8 @@
 import { Injectable } from '@nestjs/common';
 import type { GatewayId } from '../../adapters/contract';
 import { Db } from '../database/db';
+import type { Statement } from '../database/script';
+import type { PaymentIntentRow } from '../payment-intents/payment-intents.repository';
 
 /** An intent as stored (no expiry computed on read: a gateway's word outranks our clock). */
 export interface StoredIntent {
@@ -50,6 +52,19 @@ export interface ReviewRow extends Omit<NewReview, 'raw'> {
 }
 
 const INTENT_COLUMNS = 'id, biller_id, bill_id, method, status, amount, reference, gateway_txn_id';
+const BILL_COLUMNS = 'id, biller_id, reference, status, payer, lines';
+
+/** An intent as stored with every column a PaymentIntentDto shows (its status as stored). */
+export type LockedIntent = StoredIntent & Omit<PaymentIntentRow, keyof StoredIntent>;
+
+/** One payment of a batch of confirmations (src/payments/payment-confirmations.ts). */
+export interface ConfirmedPayment {
+  intent_id: string;
+  bill_id: string;
+  gateway_txn_id: string;
+  paid_at: Date;
+  receipt_id: string;
+}
 
 @Injectable()
 export class PaymentsRepository {
@@ -63,9 +78,60 @@ export class PaymentsRepository {
     return found.rows[0] ?? null;
   }
 
+  /**
+   * The intents with these references and their bills, locked (each table in id order, as every
+   * batch and the one-callback path lock them, so they queue rather than deadlock): two statements
+   * sent with others (src/database/script.ts); rows as LockedIntent and StoredBill.
+   */
+  lockForConfirmationStatements(references: readonly string[]): [Statement, Statement] {
+    return [
+      {
+        text: `SELECT ${INTENT_COLUMNS}, currency, next_action, return_url, failure_code, receipt_id, created_at,
+                updated_at, expires_at
+           FROM payment_intents WHERE reference = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+        values: [[...references]],
+      },
+      {
+        text: `SELECT ${BILL_COLUMNS} FROM bills
+                WHERE id IN (SELECT bill_id FROM payment_intents WHERE reference = ANY($1::text[]))
+                ORDER BY id FOR UPDATE`,
+        values: [[...references]],
+      },
+    ];
+  }
+
+  /**
+   * markSucceeded, markBillPaid and setReceipt for many payments, as two statements sent with others:
+   * the bills (open ones only) and the intents. Each must change exactly payments.length rows.
+   */
+  confirmPaymentsStatements(payments: readonly ConfirmedPayment[]): [Statement, Statement] {
+    return [
+      {
+        text: `UPDATE bills b SET status = 'paid', paid_at = v.paid_at
+                 FROM unnest($1::text[], $2::timestamptz[]) AS v(id, paid_at)
+                WHERE b.id = v.id AND b.status = 'open'`,
+        values: [payments.map((p) => p.bill_id), payments.map((p) => p.paid_at)],
+      },
+      {
+        text: `UPDATE payment_intents p SET status = 'succeeded', gateway_txn_id = v.gateway_txn_id,
+                      paid_at = v.paid_at, failure_code = NULL, next_action = NULL, receipt_id = v.receipt_id,
+                      updated_at = clock_timestamp()
+                 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+                        AS v(id, gateway_txn_id, paid_at, receipt_id)
+                WHERE p.id = v.id`,
+        values: [
+          payments.map((p) => p.intent_id),
+          payments.map((p) => p.gateway_txn_id),
+          payments.map((p) => p.paid_at),
+          payments.map((p) => p.receipt_id),
+        ],
+      },
+    ];
+  }
+
   async lockBill(id: string): Promise<StoredBill> {
     const found = await this.db.query<StoredBill>(
-      'SELECT id, biller_id, reference, status, payer, lines FROM bills WHERE id = $1 FOR UPDATE',
+      `SELECT ${BILL_COLUMNS} FROM bills WHERE id = $1 FOR UPDATE`,
       [id],
     );
     const bill = found.rows[0];

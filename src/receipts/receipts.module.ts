@@ -36,7 +36,7 @@ import { ReceiptSigningKeys } from './signing-keys';
       },
     },
   ],
-  exports: [ReceiptsService, ReceiptSigningKeys],
+  exports: [ReceiptsService, ReceiptSigningKeys, ReceiptsRepository],
 })
 export class ReceiptsModule implements OnApplicationBootstrap {
   constructor(

@@ -2,6 +2,7 @@
 // receipts. Every query goes through Db, so issuing inside a payment's transaction joins it.
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import type { Statement } from '../database/script';
 
 /** Serialises key creation and rotation across hub processes (an arbitrary constant, "rcpk"). */
 const SIGNING_KEY_LOCK = 0x7263706b;
@@ -71,6 +72,72 @@ export type NewReceipt = Omit<
   'status' | 'cancelled_at' | 'cancellation_reason' | 'cancellation_jws'
 >;
 
+/** A biller as an issuer of receipts: its name and tax id, and its series (null when it has none). */
+export interface IssuerRow {
+  biller_id: string;
+  name: string;
+  tax_id: string | null;
+  series: SeriesRow | null;
+}
+
+interface IssuerSqlRow {
+  biller_id: string;
+  name: string;
+  tax_id: string | null;
+  series_biller_id: string | null;
+  receipt_name: string;
+  template_symbol: string;
+  series_symbol: string;
+  collector_address: string | null;
+  updated_at: Date;
+}
+
+const ISSUER_SELECT = `SELECT b.id AS biller_id, b.name, b.tax_id, s.biller_id AS series_biller_id, s.receipt_name,
+       s.template_symbol, s.series_symbol, s.collector_address, s.updated_at
+  FROM billers b LEFT JOIN receipt_series s ON s.biller_id = b.id`;
+
+export function toIssuerRow(row: IssuerSqlRow): IssuerRow {
+  return {
+    biller_id: row.biller_id,
+    name: row.name,
+    tax_id: row.tax_id,
+    series:
+      row.series_biller_id === null
+        ? null
+        : {
+            biller_id: row.series_biller_id,
+            receipt_name: row.receipt_name,
+            template_symbol: row.template_symbol,
+            series_symbol: row.series_symbol,
+            collector_address: row.collector_address,
+            updated_at: row.updated_at,
+          },
+  };
+}
+
+/** `count` consecutive numbers of one series (ReceiptsRepository.reserveNumbers). */
+export interface NumberReservation {
+  biller_id: string;
+  template_symbol: string;
+  series_symbol: string;
+  count: number;
+}
+
+export interface ReservedCounter {
+  biller_id: string;
+  template_symbol: string;
+  series_symbol: string;
+  last_number: bigint;
+}
+
+function counterKey(r: { biller_id: string; template_symbol: string; series_symbol: string }): string {
+  return `${r.biller_id}\u0000${r.template_symbol}\u0000${r.series_symbol}`;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const KEY_COLUMNS = 'kid, public_jwk, private_key_sealed, kek_id, status, created_at, retired_at';
 const SERIES_COLUMNS =
   'biller_id, receipt_name, template_symbol, series_symbol, collector_address, updated_at';
@@ -126,10 +193,14 @@ export class ReceiptsRepository {
   }
 
   async findActiveKey(): Promise<SigningKeyRow | null> {
-    const found = await this.db.query<SigningKeyRow>(
-      `SELECT ${KEY_COLUMNS} FROM receipt_signing_keys WHERE status = 'active'`,
-    );
+    const { text } = this.activeKeyStatement();
+    const found = await this.db.query<SigningKeyRow>(text);
     return found.rows[0] ?? null;
+  }
+
+  /** findActiveKey as a statement, for a caller that sends it with others (src/database/script.ts). */
+  activeKeyStatement(): Statement {
+    return { text: `SELECT ${KEY_COLUMNS} FROM receipt_signing_keys WHERE status = 'active'` };
   }
 
   async findKey(kid: string): Promise<SigningKeyRow | null> {
@@ -219,107 +290,84 @@ export class ReceiptsRepository {
    * in the order given. Like nextNumber, the rows stay locked until the caller's transaction ends:
    * a rollback gives every number back, a commit keeps them all.
    */
-  async reserveNumbers(
-    reservations: ReadonlyArray<{
-      biller_id: string;
-      template_symbol: string;
-      series_symbol: string;
-      count: number;
-    }>,
-  ): Promise<bigint[]> {
-    const key = (r: { biller_id: string; template_symbol: string; series_symbol: string }) =>
-      `${r.biller_id}\u0000${r.template_symbol}\u0000${r.series_symbol}`;
-    const sorted = [...reservations].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-    const reserved = await this.db.query<{
-      biller_id: string;
-      template_symbol: string;
-      series_symbol: string;
-      last_number: bigint;
-    }>(
-      `INSERT INTO receipt_counters AS c (biller_id, template_symbol, series_symbol, last_number)
+  async reserveNumbers(reservations: readonly NumberReservation[]): Promise<bigint[]> {
+    const { text, values } = this.reserveNumbersStatement(reservations);
+    const reserved = await this.db.query<ReservedCounter>(text, values);
+    return this.reservedFirsts(reservations, reserved.rows);
+  }
+
+  /** reserveNumbers as a statement sent with others; its rows go to reservedFirsts. */
+  reserveNumbersStatement(reservations: readonly NumberReservation[]): Statement {
+    const sorted = [...reservations].sort((a, b) => compareKeys(counterKey(a), counterKey(b)));
+    return {
+      text: `INSERT INTO receipt_counters AS c (biller_id, template_symbol, series_symbol, last_number)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
        ON CONFLICT (biller_id, template_symbol, series_symbol)
          DO UPDATE SET last_number = c.last_number + EXCLUDED.last_number
        RETURNING biller_id, template_symbol, series_symbol, last_number`,
-      [
+      values: [
         sorted.map((r) => r.biller_id),
         sorted.map((r) => r.template_symbol),
         sorted.map((r) => r.series_symbol),
         sorted.map((r) => r.count),
       ],
-    );
-    const last = new Map(reserved.rows.map((row) => [key(row), row.last_number]));
+    };
+  }
+
+  /** The first number reserved in each series, in the order of the reservations. */
+  reservedFirsts(reservations: readonly NumberReservation[], rows: readonly ReservedCounter[]): bigint[] {
+    const last = new Map(rows.map((row) => [counterKey(row), BigInt(row.last_number)]));
     return reservations.map((r) => {
-      const end = last.get(key(r));
+      const end = last.get(counterKey(r));
       if (end === undefined) throw new Error(`no counter reserved for ${r.biller_id}`);
       return end - BigInt(r.count) + 1n;
     });
   }
 
   /** Each biller's name and tax id with its series (null when it has none), for issuing in bulk. */
-  async findIssuers(biller_ids: readonly string[]): Promise<
-    Array<{
-      biller_id: string;
-      name: string;
-      tax_id: string | null;
-      series: SeriesRow | null;
-    }>
-  > {
-    const found = await this.db.query<{
-      biller_id: string;
-      name: string;
-      tax_id: string | null;
-      series_biller_id: string | null;
-      receipt_name: string;
-      template_symbol: string;
-      series_symbol: string;
-      collector_address: string | null;
-      updated_at: Date;
-    }>(
-      `SELECT b.id AS biller_id, b.name, b.tax_id, s.biller_id AS series_biller_id, s.receipt_name,
-              s.template_symbol, s.series_symbol, s.collector_address, s.updated_at
-         FROM billers b LEFT JOIN receipt_series s ON s.biller_id = b.id
-        WHERE b.id = ANY($1::text[])`,
-      [[...biller_ids]],
-    );
-    return found.rows.map((row) => ({
-      biller_id: row.biller_id,
-      name: row.name,
-      tax_id: row.tax_id,
-      series:
-        row.series_biller_id === null
-          ? null
-          : {
-              biller_id: row.series_biller_id,
-              receipt_name: row.receipt_name,
-              template_symbol: row.template_symbol,
-              series_symbol: row.series_symbol,
-              collector_address: row.collector_address,
-              updated_at: row.updated_at,
-            },
-    }));
+  async findIssuers(biller_ids: readonly string[]): Promise<IssuerRow[]> {
+    const found = await this.db.query<IssuerSqlRow>(`${ISSUER_SELECT} WHERE b.id = ANY($1::text[])`, [
+      [...biller_ids],
+    ]);
+    return found.rows.map(toIssuerRow);
   }
 
-  // --- receipts
+  /**
+   * findIssuers of the billers of the payment intents with these references, as a statement sent
+   * with others (src/payments/payment-confirmations.ts); its rows go through toIssuerRow.
+   */
+  issuersOfIntentsStatement(references: readonly string[]): Statement {
+    return {
+      text: `${ISSUER_SELECT} WHERE b.id IN (SELECT biller_id FROM payment_intents WHERE reference = ANY($1::text[]))`,
+      values: [[...references]],
+    };
+  }
 
   /** insertReceipt for many receipts in one statement; rows come back in the order given. */
   async insertReceipts(receipts: readonly NewReceipt[]): Promise<ReceiptRow[]> {
     if (receipts.length === 0) return [];
-    const values: unknown[] = [];
-    const tuples = receipts.map((receipt) => {
-      const start = values.length;
-      for (const field of RECEIPT_FIELDS)
-        values.push(field === 'lines' ? JSON.stringify(receipt.lines) : receipt[field]);
-      return `(${RECEIPT_FIELDS.map((_, index) => `$${start + index + 1}`).join(', ')}, 'issued')`;
-    });
-    const inserted = await this.db.query<ReceiptRow>(
-      `INSERT INTO receipts (${RECEIPT_FIELDS.join(', ')}, status)
-       VALUES ${tuples.join(', ')}
-       RETURNING ${RECEIPT_COLUMNS}`,
-      values,
-    );
+    const { text, values } = this.insertReceiptsStatement(receipts);
+    const inserted = await this.db.query<ReceiptRow>(`${text} RETURNING ${RECEIPT_COLUMNS}`, values);
     const rows = new Map(inserted.rows.map((row) => [row.id, row]));
     return receipts.map((receipt) => rows.get(receipt.id)!);
+  }
+
+  /**
+   * insertReceipts as a statement (no RETURNING), for a caller that sends it with others: the rows
+   * travel as one JSON array read as receipts rows (json_populate_recordset), so the statement's size
+   * does not grow with placeholders. Bigints travel as decimal strings, dates as ISO 8601.
+   */
+  insertReceiptsStatement(receipts: readonly NewReceipt[]): Statement {
+    const columns = RECEIPT_FIELDS.join(', ');
+    return {
+      text: `INSERT INTO receipts (${columns}, status)
+             SELECT ${columns}, 'issued' FROM json_populate_recordset(NULL::receipts, $1::json)`,
+      values: [
+        JSON.stringify(receipts, (_key, value: unknown) =>
+          typeof value === 'bigint' ? String(value) : value,
+        ),
+      ],
+    };
   }
 
   async insertReceipt(receipt: NewReceipt): Promise<ReceiptRow> {

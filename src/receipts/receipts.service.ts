@@ -8,12 +8,21 @@ import { newId } from '../common/ids';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/config.schema';
 import { Db } from '../database/db';
+import type { Statement } from '../database/script';
 import { amountInVietnameseWords } from './amount-in-words';
 import type { CancellationDto, ReceiptBodyDto, ReceiptDto } from './dto/receipt.dto';
 import type { ReceiptSeriesDto, SetReceiptSeriesInput } from './dto/receipt-series.dto';
 import type { ReceiptVerificationDto } from './dto/verify-receipt.dto';
 import { ReceiptError } from './receipts.errors';
-import { type ReceiptRow, ReceiptsRepository, type SeriesRow } from './receipts.repository';
+import {
+  type IssuerRow,
+  type NewReceipt,
+  type ReceiptRow,
+  ReceiptsRepository,
+  type ReservedCounter,
+  type SeriesRow,
+  type SigningKeyRow,
+} from './receipts.repository';
 import { ReceiptSigningKeys } from './signing-keys';
 
 /** The JWS `typ` of each signed statement, so a cancellation can never pass for a receipt. */
@@ -31,6 +40,8 @@ export const DEFAULT_SERIES = {
 } as const;
 
 export interface IssueReceiptInput {
+  /** The receipt's id when the caller drew it already (a batch that points at it first); else drawn. */
+  id?: string;
   biller_id: string;
   bill_id?: string | null;
   payment_intent_id?: string | null;
@@ -102,6 +113,17 @@ function cancellationOf(row: ReceiptRow): CancellationDto | null {
   };
 }
 
+/** A receipt as issued now, from the row about to be inserted (prepareReceipts). */
+export function issuedReceiptDto(receipt: NewReceipt): ReceiptDto {
+  return toReceipt({
+    ...receipt,
+    status: 'issued',
+    cancelled_at: null,
+    cancellation_reason: null,
+    cancellation_jws: null,
+  });
+}
+
 function toReceipt(row: ReceiptRow): ReceiptDto {
   return {
     ...receiptBody(row),
@@ -136,7 +158,7 @@ function receiptFields(
   issued_at: Date,
 ) {
   return {
-    id: newId('receipt'),
+    id: input.id ?? newId('receipt'),
     biller_id: collector.biller_id,
     receipt_name: series.receipt_name,
     template_symbol: series.template_symbol,
@@ -239,52 +261,75 @@ export class ReceiptsService {
    */
   async issueReceipts(inputs: readonly IssueReceiptInput[]): Promise<ReceiptDto[]> {
     if (inputs.length === 0) return [];
-    for (const input of inputs) {
-      assertIssuable(input);
-      if (input.refund) throw new Error('issueReceipts issues payment receipts only');
-    }
     // Inside the caller's transaction as it is (no savepoint: a failure here fails the caller's batch).
     const inTransaction = <T>(fn: () => Promise<T>): Promise<T> =>
       this.db.inTransaction() ? fn() : this.db.transaction(fn);
     return inTransaction(async () => {
-      const biller_ids = [...new Set(inputs.map((input) => input.biller_id))];
-      const issuers = new Map(
-        (await this.repository.findIssuers(biller_ids)).map((issuer) => [issuer.biller_id, issuer]),
-      );
-      const missing = biller_ids.find((id) => !issuers.has(id));
-      if (missing) throw new BillerError('biller_not_found', `No such biller: ${missing.slice(0, 64)}.`);
-      const series = new Map(biller_ids.map((id) => [id, toSeries(id, issuers.get(id)!.series)]));
-      const counts = new Map<string, number>();
-      for (const input of inputs) counts.set(input.biller_id, (counts.get(input.biller_id) ?? 0) + 1);
-      const firsts = await this.repository.reserveNumbers(
-        biller_ids.map((id) => ({
-          biller_id: id,
-          template_symbol: series.get(id)!.template_symbol,
-          series_symbol: series.get(id)!.series_symbol,
-          count: counts.get(id)!,
-        })),
-      );
-      const next = new Map(biller_ids.map((id, index) => [id, firsts[index]!]));
-      const issued_at = nowToTheSecond();
-      const all = inputs.map((input) => {
-        const issuer = issuers.get(input.biller_id)!;
-        const own = series.get(input.biller_id)!;
-        const number = next.get(input.biller_id)!;
-        next.set(input.biller_id, number + 1n);
-        return receiptFields(input, issuer, own, number, issued_at);
-      });
-      const signed = await this.keys.signAll(
-        all.map((fields) => {
-          const body = receiptBody(fields);
-          return { iss: this.config.public_url, iat: body.issued_at, ...body };
-        }),
-        RECEIPT_TYP,
-      );
-      const rows = await this.repository.insertReceipts(
-        all.map((fields, index) => ({ ...fields, ...signed[index]! })),
-      );
-      return rows.map(toReceipt);
+      const issuers = await this.repository.findIssuers([...new Set(inputs.map((input) => input.biller_id))]);
+      const plan = this.planReceipts(inputs, issuers);
+      const reserved = await this.db.query<ReservedCounter>(plan.reserve.text, plan.reserve.values);
+      const receipts = plan.sign(reserved.rows, await this.keys.ensureActiveKey());
+      return (await this.repository.insertReceipts(receipts)).map(toReceipt);
     });
+  }
+
+  /**
+   * issueReceipts in parts, for a caller that writes with its other statements and counts its round
+   * trips (src/payments/payment-confirmations.ts): the issuers (read by the caller, e.g. with
+   * issuersOfIntentsStatement), then `reserve`, the statement that moves each series' counter once by
+   * the number of its receipts (consecutive numbers, locked until the transaction ends: run it in
+   * the transaction that inserts the receipts), then `sign` with its rows and the active key: the
+   * receipts, numbered in the order of the inputs per series, for insertReceiptsStatement.
+   */
+  planReceipts(
+    inputs: readonly IssueReceiptInput[],
+    issuerRows: readonly IssuerRow[],
+  ): { reserve: Statement; sign(reserved: readonly ReservedCounter[], key: SigningKeyRow): NewReceipt[] } {
+    for (const input of inputs) {
+      assertIssuable(input);
+      if (input.refund) throw new Error('issueReceipts issues payment receipts only');
+    }
+    const biller_ids = [...new Set(inputs.map((input) => input.biller_id))];
+    const issuers = new Map(issuerRows.map((issuer) => [issuer.biller_id, issuer]));
+    const missing = biller_ids.find((id) => !issuers.has(id));
+    if (missing) throw new BillerError('biller_not_found', `No such biller: ${missing.slice(0, 64)}.`);
+    const series = new Map(biller_ids.map((id) => [id, toSeries(id, issuers.get(id)!.series)]));
+    const counts = new Map<string, number>();
+    for (const input of inputs) counts.set(input.biller_id, (counts.get(input.biller_id) ?? 0) + 1);
+    const reservations = biller_ids.map((id) => ({
+      biller_id: id,
+      template_symbol: series.get(id)!.template_symbol,
+      series_symbol: series.get(id)!.series_symbol,
+      count: counts.get(id)!,
+    }));
+    return {
+      reserve: this.repository.reserveNumbersStatement(reservations),
+      sign: (reserved, key) => {
+        const firsts = this.repository.reservedFirsts(reservations, reserved);
+        const next = new Map(biller_ids.map((id, index) => [id, firsts[index]!]));
+        const issued_at = nowToTheSecond();
+        const all = inputs.map((input) => {
+          const number = next.get(input.biller_id)!;
+          next.set(input.biller_id, number + 1n);
+          return receiptFields(
+            input,
+            issuers.get(input.biller_id)!,
+            series.get(input.biller_id)!,
+            number,
+            issued_at,
+          );
+        });
+        const signed = this.keys.signAllWith(
+          key,
+          all.map((fields) => {
+            const body = receiptBody(fields);
+            return { iss: this.config.public_url, iat: body.issued_at, ...body };
+          }),
+          RECEIPT_TYP,
+        );
+        return all.map((fields, index) => ({ ...fields, ...signed[index]! }));
+      },
+    };
   }
 
   /** Cancels a receipt: it keeps its number, and a signed cancellation is stored beside it. */

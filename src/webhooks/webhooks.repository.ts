@@ -3,8 +3,16 @@
 import { Injectable } from '@nestjs/common';
 import type { PageRequest } from '../common/pagination';
 import { Db } from '../database/db';
+import type { Statement } from '../database/script';
 import type { Queryable } from '../jobs/job-queue';
 import type { DeliveryStatus, EventType, NewEvent } from './webhook-events';
+
+/** An event to be recorded later in the transaction, its delivery decided (job_id null: no endpoint). */
+export interface PlannedEvent {
+  id: string;
+  biller_id: string;
+  job_id: string | null;
+}
 
 export interface EventRow {
   id: string;
@@ -98,6 +106,43 @@ export class WebhooksRepository {
       if (!found) throw new Error(`recordEvents: no biller ${row.event.biller_id}`);
       return found;
     });
+  }
+
+  /**
+   * Whether each biller of these payment intents has a webhook endpoint; FOR SHARE keeps the billers'
+   * rows (so the answer) unchanged until the transaction ends. Rows: { id, has_endpoint }.
+   */
+  endpointsOfIntentsStatement(references: readonly string[]): Statement {
+    return {
+      text: `SELECT id, webhook_url IS NOT NULL AS has_endpoint FROM billers
+              WHERE id IN (SELECT biller_id FROM payment_intents WHERE reference = ANY($1::text[]))
+              ORDER BY id FOR SHARE`,
+      values: [[...references]],
+    };
+  }
+
+  /**
+   * Events whose delivery was decided already (WebhooksService.planEvents): a job id means pending,
+   * none means no endpoint. One JSON array: the event data is JSON already.
+   */
+  insertPlannedEventsStatement(events: ReadonlyArray<PlannedEvent & { event: NewEvent }>): Statement {
+    return {
+      text: `INSERT INTO events (id, biller_id, type, data, delivery_status, delivery_job_id)
+       SELECT e.id, e.biller_id, e.type, e.data,
+              CASE WHEN e.job_id IS NULL THEN 'no_endpoint' ELSE 'pending' END, e.job_id
+         FROM json_to_recordset($1::json) AS e(id text, biller_id text, type text, data jsonb, job_id uuid)`,
+      values: [
+        JSON.stringify(
+          events.map((row) => ({
+            id: row.id,
+            biller_id: row.biller_id,
+            type: row.event.type,
+            data: row.event.data,
+            job_id: row.job_id,
+          })),
+        ),
+      ],
+    };
   }
 
   async findEvent(id: string, biller_id: string | null): Promise<EventRow | null> {

@@ -5,11 +5,17 @@ import type { Principal } from '../auth/principal';
 import { isId, newId } from '../common/ids';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { Db } from '../database/db';
+import type { Statement } from '../database/script';
 import type { Queryable } from '../jobs/job-queue';
 import type { EventDto } from './dto/event.dto';
 import { WebhookDelivery } from './webhook-delivery';
 import type { NewEvent } from './webhook-events';
-import { type EventFilter, type EventRow, WebhooksRepository } from './webhooks.repository';
+import {
+  type EventFilter,
+  type EventRow,
+  type PlannedEvent,
+  WebhooksRepository,
+} from './webhooks.repository';
 import { WebhookError } from './webhooks.errors';
 
 function unixSeconds(date: Date | null): number | null {
@@ -80,6 +86,44 @@ export class WebhooksService {
         .map((row) => ({ event_id: row.id, job_id: row.delivery_job_id! })),
     );
     return rows.map(toEvent);
+  }
+
+  /**
+   * recordEvents in parts, for a caller that records events late in a transaction whose round trips
+   * it counts (src/payments/payment-confirmations.ts): the events' ids and delivery jobs decided now
+   * from `endpoints` (whether each biller has a webhook endpoint, read with endpointsOfIntentsStatement,
+   * which holds the billers' rows until the transaction ends so that it stays true), their jobs
+   * enqueued now (enqueuePlanned), the rows inserted later by plannedEventsStatement, in the same
+   * transaction, with the same delivery status recordEvents would give them.
+   */
+  planEvents(biller_ids: readonly string[], endpoints: ReadonlyMap<string, boolean>): PlannedEvent[] {
+    return biller_ids.map((biller_id) => {
+      const has = endpoints.get(biller_id);
+      if (has === undefined) throw new Error(`planEvents: no endpoint read for biller ${biller_id}`);
+      return { id: newId('event'), biller_id, job_id: has ? this.delivery.newJobId() : null };
+    });
+  }
+
+  async enqueuePlanned(tx: Queryable, planned: readonly PlannedEvent[]): Promise<void> {
+    await this.delivery.enqueueMany(
+      tx,
+      planned.flatMap((event) => (event.job_id ? [{ event_id: event.id, job_id: event.job_id }] : [])),
+    );
+  }
+
+  endpointsOfIntentsStatement(references: readonly string[]): Statement {
+    return this.repository.endpointsOfIntentsStatement(references);
+  }
+
+  plannedEventsStatement(planned: readonly PlannedEvent[], events: readonly NewEvent[]): Statement {
+    if (planned.length !== events.length) throw new Error('plannedEventsStatement: one event per plan');
+    events.forEach((event, index) => {
+      if (event.biller_id !== planned[index]!.biller_id)
+        throw new Error('plannedEventsStatement: biller differs');
+    });
+    return this.repository.insertPlannedEventsStatement(
+      planned.map((plan, index) => ({ ...plan, event: events[index]! })),
+    );
   }
 
   async list(

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PgLedger, type StatementPage, type TransferInput, type TransferResultCode } from '../../ledger';
+import { verifyLedger } from '../../ledger/verify';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let db: TestDatabase;
@@ -432,6 +433,100 @@ describe('ledger lanes', () => {
       );
     }
     await split.drain();
+  });
+});
+
+describe("ledger inside the caller's transaction", () => {
+  const balancesOf = async (ids: string[]) =>
+    (await ledger.lookupAccounts(ids)).map((a) => [a.id, a.debits_posted, a.credits_posted]);
+
+  it('without a savepoint: posts with the caller, goes with its rollback, and throws rather than retry', async () => {
+    const before = await balancesOf(['clearing', 'payable']);
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const kept = tid('caller');
+      const [created] = await ledger.createTransfersIn(client, [base({ id: kept })], { savepoint: false });
+      assert.equal(created!.result, 'created');
+      await client.query('ROLLBACK');
+      assert.deepEqual(await ledger.lookupTransfers([kept]), []);
+      assert.deepEqual(await balancesOf(['clearing', 'payable']), before);
+
+      await client.query('BEGIN');
+      const [again] = await ledger.createTransfersIn(client, [base({ id: kept })], { savepoint: false });
+      assert.equal(again!.result, 'created');
+      await client.query('COMMIT');
+      assert.equal((await ledger.lookupTransfers([kept])).length, 1);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('decides in one round trip with the caller’s statements and leaves the write to send with its COMMIT', async () => {
+    const metadata = { note: "it's a \\ backslash, “quotes”, Nguyễn", nested: { list: [1, 'two', null] } };
+    const first = tid('decided');
+    const second = tid('decided');
+    const before = await balancesOf(['clearing', 'payable']);
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const decided = await ledger.decideTransfersIn(
+        client,
+        [base({ id: first, amount: 700n, metadata }), base({ id: second, amount: 300n })],
+        ["SELECT 'alongside' AS said", 'SELECT 2 AS n'],
+      );
+      assert.deepEqual(
+        decided.results.map((r) => r.result),
+        ['created', 'created'],
+      );
+      assert.deepEqual(
+        decided.alongside.map((result) => result.rows[0]),
+        [{ said: 'alongside' }, { n: 2 }],
+      );
+      assert.equal(decided.write?.rows, 2);
+      // Nothing is written until the caller sends the write.
+      assert.deepEqual(await ledger.lookupTransfers([first]), []);
+      const [written] = (await client.query(`${decided.write!.text}; COMMIT`)) as unknown as Array<{
+        rows: unknown[];
+      }>;
+      assert.equal(written!.rows.length, 2);
+    } finally {
+      client.release();
+    }
+    const [stored] = await ledger.lookupTransfers([first]);
+    assert.deepEqual(stored!.metadata, metadata);
+    const after = await balancesOf(['clearing', 'payable']);
+    assert.equal(after[0]![1], (before[0]![1] as bigint) + 1000n);
+    assert.equal(after[1]![2], (before[1]![2] as bigint) + 1000n);
+    assert.deepEqual((await verifyLedger(db.pool)).ok, true);
+  });
+
+  it('answers refusals without a write, and the same transfer again as exists', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const refused = await ledger.decideTransfersIn(client, [
+        base({ amount: 0n }),
+        base({ currency: 'USD' }),
+      ]);
+      assert.deepEqual(
+        refused.results.map((r) => r.result),
+        ['amount_must_be_positive', 'currency_mismatch'],
+      );
+      assert.equal(refused.write, null);
+      const id = tid('decided');
+      const decided = await ledger.decideTransfersIn(client, [base({ id })]);
+      await client.query(decided.write!.text);
+      const again = await ledger.decideTransfersIn(client, [base({ id })]);
+      assert.deepEqual(
+        again.results.map((r) => r.result),
+        ['exists'],
+      );
+      assert.equal(again.write, null);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
   });
 });
 
