@@ -25,3 +25,16 @@ export function stringifyJson(value: unknown, indent?: number): string {
 export function toJson<T>(value: T): Jsonified<T> {
   return JSON.parse(stringifyJson(value)) as Jsonified<T>;
 }
+
+/**
+ * stringifyJson in pure ASCII: every character past U+007E written as a \uXXXX escape (UTF-16 code
+ * units, so surrogate pairs stay pairs), which any JSON reader decodes back to the same text. For
+ * large JSON sent to Postgres inside SQL text (src/database/script.ts): an ASCII string is written to
+ * the socket as it is, where one Vietnamese letter made the whole text a two-byte string to encode.
+ */
+export function stringifyAsciiJson(value: unknown): string {
+  return stringifyJson(value).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

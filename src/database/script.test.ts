@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
+import { stringifyAsciiJson } from '../common/json';
 import { Db } from './db';
 import { escapeLiteral, inline, runScript } from './script';
 
@@ -62,6 +63,20 @@ describe('statements in one round trip', () => {
     }
     assert.equal(escapeLiteral("a'b"), "'a''b'");
     assert.equal(escapeLiteral('a\\b'), " E'a\\\\b'");
+  });
+
+  it('sends JSON in pure ASCII that Postgres reads back as the same text, as jsonb and as fields', async () => {
+    const doc = { name: 'Nguyễn Văn An', words: 'Một trăm nghìn đồng', emoji: '🧾', quote: '"\\', n: 12n };
+    const ascii = stringifyAsciiJson(doc);
+    assert.match(ascii, /^[\x20-\x7e]*$/);
+    assert.deepEqual(JSON.parse(ascii), { ...doc, n: '12' });
+    const [read] = await runScript(db.pool, [
+      {
+        text: `SELECT $1::jsonb AS doc, e.name, e.emoji FROM json_to_recordset($2::json) AS e(name text, emoji text)`,
+        values: [ascii, `[${ascii}]`],
+      },
+    ]);
+    assert.deepEqual(read!.rows[0], { doc: { ...doc, n: '12' }, name: doc.name, emoji: doc.emoji });
   });
 
   it('refuses statements it cannot write safely, and placeholders without a value', () => {

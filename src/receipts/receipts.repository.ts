@@ -2,6 +2,7 @@
 // receipts. Every query goes through Db, so issuing inside a payment's transaction joins it.
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { stringifyAsciiJson } from '../common/json';
 import type { Statement } from '../database/script';
 
 /** Serialises key creation and rotation across hub processes (an arbitrary constant, "rcpk"). */
@@ -362,11 +363,7 @@ export class ReceiptsRepository {
     return {
       text: `INSERT INTO receipts (${columns}, status)
              SELECT ${columns}, 'issued' FROM json_populate_recordset(NULL::receipts, $1::json)`,
-      values: [
-        JSON.stringify(receipts, (_key, value: unknown) =>
-          typeof value === 'bigint' ? String(value) : value,
-        ),
-      ],
+      values: [stringifyAsciiJson(receipts)],
     };
   }
 

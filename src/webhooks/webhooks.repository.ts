@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PageRequest } from '../common/pagination';
 import { Db } from '../database/db';
+import { stringifyAsciiJson } from '../common/json';
 import type { Statement } from '../database/script';
 import type { Queryable } from '../jobs/job-queue';
 import type { DeliveryStatus, EventType, NewEvent } from './webhook-events';
@@ -132,7 +133,7 @@ export class WebhooksRepository {
               CASE WHEN e.job_id IS NULL THEN 'no_endpoint' ELSE 'pending' END, e.job_id
          FROM json_to_recordset($1::json) AS e(id text, biller_id text, type text, data jsonb, job_id uuid)`,
       values: [
-        JSON.stringify(
+        stringifyAsciiJson(
           events.map((row) => ({
             id: row.id,
             biller_id: row.biller_id,
