@@ -134,15 +134,6 @@ export class PaymentIntentsRepository {
     return found.rows[0] ?? null;
   }
 
-  /** findForPayer for many ids in one query (the batched confirmations); in no particular order. */
-  async findManyForPayer(ids: readonly string[]): Promise<PaymentIntentRow[]> {
-    const found = await this.db.query<PaymentIntentRow>(
-      `SELECT ${COLUMNS} FROM payment_intents WHERE id = ANY($1::text[])`,
-      [[...ids]],
-    );
-    return found.rows;
-  }
-
   /** Newest first; one row more than the page, so the caller knows whether there is more. */
   async list(
     biller_id: string,

@@ -11,23 +11,18 @@ import type {
   GatewayId,
   PaymentEvent,
 } from '../../adapters/contract';
-import { computeFee } from '../../adapters/fees';
 import type { PgLedger, TransferInput } from '../../ledger';
 import { LEDGER } from '../database/database.module';
 import { Db } from '../database/db';
-import { HUB_CONFIG } from '../config/config.module';
-import type { HubConfig } from '../config/config.schema';
-import { feeRuleOf } from '../gateways/fee-schedule';
 import { GatewaysService } from '../gateways/gateways.service';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
 import { PaymentIntentsRepository } from '../payment-intents/payment-intents.repository';
 import { PaymentIntentsService } from '../payment-intents/payment-intents.service';
-import { ReceiptsService } from '../receipts/receipts.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { holdUnmatchedTransfer } from './bank-transfers';
-import { PaymentConfirmations, receiptFor } from './payment-confirmations';
-import { paymentTransfers, suspenseTransfers } from './payment-postings';
+import { PaymentConfirmations } from './payment-confirmations';
+import { suspenseTransfers } from './payment-postings';
 import { PaymentsRepository, type StoredBill, type StoredIntent } from './payments.repository';
 
 /** A ledger answer other than these rolls the whole payment back (and the gateway is told to retry). */
@@ -40,11 +35,9 @@ export class PaymentCallbacksService {
     private readonly repository: PaymentsRepository,
     private readonly intents: PaymentIntentsRepository,
     private readonly intentDtos: PaymentIntentsService,
-    private readonly receipts: ReceiptsService,
     private readonly webhooks: WebhooksService,
     private readonly gateways: GatewaysService,
     @Inject(LEDGER) private readonly ledger: PgLedger,
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(HUB_LOGGER) private readonly logger: Logger,
     private readonly confirmations: PaymentConfirmations,
   ) {}
@@ -141,47 +134,19 @@ export class PaymentCallbacksService {
     });
   }
 
-  /** One success in a transaction of its own: a batch's fallback, and the way to suspense. */
+  /**
+   * One success in a transaction of its own (a savepoint inside a caller's): a batch's fallback, the
+   * janitor's and reconciliation's way, and the way to suspense. What a payment writes is written by
+   * the batch's own code (PaymentConfirmations.applyHere); only holding money is done here.
+   */
   async #succeedAlone(event: PaymentEvent, paid_at: Date): Promise<CallbackOutcome> {
     return this.db.transaction(async (tx) => {
       // Locked, then read again: a concurrent copy of this callback may have committed meanwhile.
-      const intent = await this.repository.findIntentByReference(event.merchant_ref, true);
-      if (!intent) return 'order_not_found';
-      if (intent.gateway_txn_id === event.gateway_txn_id) return 'already_confirmed';
-      const bill = await this.repository.lockBill(intent.bill_id);
-      if (intent.status === 'succeeded' || bill.status !== 'open') {
-        return this.#hold(intent, bill, event, paid_at, tx);
-      }
-      await this.repository.markSucceeded(intent.id, event.gateway_txn_id, paid_at);
-      await this.repository.markBillPaid(bill.id, paid_at);
-      const rule = feeRuleOf(this.gateways.fees, event.gateway);
-      await this.#post(
-        tx,
-        paymentTransfers({
-          gateway: event.gateway,
-          biller_id: intent.biller_id,
-          bill_id: bill.id,
-          payment_intent_id: intent.id,
-          gateway_txn_id: event.gateway_txn_id,
-          amount: intent.amount,
-          fee: rule ? computeFee(intent.amount, rule) : 0n,
-          fee_bearer: this.config.fee_bearer,
-        }),
-      );
-      const receipt = await this.receipts.issueReceipt(receiptFor(intent, bill, event, paid_at));
-      await this.repository.setReceipt(intent.id, receipt.id);
-      const row = await this.intents.findForPayer(intent.id);
-      await this.webhooks.recordEvent(tx, {
-        biller_id: intent.biller_id,
-        type: 'payment_intent.succeeded',
-        data: { ...this.intentDtos.toDto(row!) },
-      });
-      await this.webhooks.recordEvent(tx, {
-        biller_id: intent.biller_id,
-        type: 'receipt.issued',
-        data: { ...receipt },
-      });
-      return 'recorded';
+      const { decision, intent, bill } = await this.confirmations.applyHere(tx, event, paid_at);
+      if (decision !== 'alone') return decision;
+      if (!intent || !bill) throw new Error(`payment intent ${event.merchant_ref} or its bill vanished`);
+      if (event.amount !== intent.amount) throw new Error(`payment intent ${intent.id} changed its amount`);
+      return this.#hold(intent, bill, event, paid_at, tx);
     });
   }
 

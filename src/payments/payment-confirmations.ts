@@ -11,6 +11,7 @@
 // already paid, a bill no longer open, two payments of one bill) goes through that path too, which
 // keeps reviews and holds money in suspense.
 import { Inject, Injectable } from '@nestjs/common';
+import type { PoolClient, QueryResult } from 'pg';
 import type { CallbackOutcome, GatewayId, PaymentEvent } from '../../adapters/contract';
 import { computeFee } from '../../adapters/fees';
 import type { PgLedger, TransferInput } from '../../ledger';
@@ -19,7 +20,7 @@ import type { HubConfig } from '../config/config.schema';
 import { LEDGER } from '../database/database.module';
 import { newId } from '../common/ids';
 import { Db } from '../database/db';
-import { inline, runScript } from '../database/script';
+import { inline, runScript, type Statement } from '../database/script';
 import { feeRuleOf } from '../gateways/fee-schedule';
 import { GatewaysService } from '../gateways/gateways.service';
 import { HUB_LOGGER } from '../logging/logging.module';
@@ -55,6 +56,15 @@ const POSTED = new Set(['created', 'exists']);
 
 /** The one-callback transaction of PaymentCallbacksService: the fallback and the path of held money. */
 export type ApplyAlone = () => Promise<CallbackOutcome>;
+
+/** What step 1 reads (see #transaction). */
+interface BatchRead {
+  intents: LockedIntent[];
+  bills: StoredBill[];
+  issuers: IssuerRow[];
+  key: SigningKeyRow | null;
+  endpoints: ReadonlyMap<string, boolean>;
+}
 
 interface Item {
   event: PaymentEvent;
@@ -193,48 +203,78 @@ export class PaymentConfirmations {
   #transaction(batch: Item[]): Promise<Decision[]> {
     const references = [...new Set(batch.map((item) => item.event.merchant_ref))];
     return this.db.detachedTransactionOpening(
-      [
-        ...this.payments.lockForConfirmationStatements(references),
-        this.receiptRows.issuersOfIntentsStatement(references),
-        this.receiptRows.activeKeyStatement(),
-        this.webhooks.endpointsOfIntentsStatement(references),
-      ],
-      (tx, [intents, bills, issuers, key, endpoints]) =>
-        this.#apply(tx, batch, {
-          intents: intents!.rows as LockedIntent[],
-          bills: bills!.rows as StoredBill[],
-          issuers: (issuers!.rows as Parameters<typeof toIssuerRow>[0][]).map(toIssuerRow),
-          key: (key!.rows[0] as SigningKeyRow | undefined) ?? null,
-          endpoints: new Map(
-            (endpoints!.rows as Array<{ id: string; has_endpoint: boolean }>).map((row) => [
-              row.id,
-              row.has_endpoint,
-            ]),
-          ),
-        }),
-      // Step 5 commits: the transaction is closed when the callback returns.
+      this.#readStatements(references),
+      (tx, results) => this.#apply(tx, batch, this.#parseRead(results), { commit: true }),
+      // Step 4 commits: the transaction is closed when the callback returns.
       { committed: true },
     );
   }
 
-  /** Decides every item of the batch, applies those it can in tx, answers a decision per item. */
+  /**
+   * The one-callback path (PaymentCallbacksService): one success applied exactly as a batch applies
+   * it, inside the caller's transaction (which commits it). Answers the decision, and the intent and
+   * bill as locked when the decision is 'alone' (paid already, or the bill no longer open: the
+   * caller holds the money) or null when there is no such intent.
+   */
+  async applyHere(
+    tx: PoolClient,
+    event: PaymentEvent,
+    paid_at: Date,
+  ): Promise<{ decision: Decision; intent: LockedIntent | null; bill: StoredBill | null }> {
+    const read = this.#parseRead(await runScript(tx, this.#readStatements([event.merchant_ref])));
+    const [decision] = await this.#apply(tx, [{ event, paid_at }], read, { commit: false });
+    const intent = read.intents[0] ?? null;
+    return {
+      decision: decision!,
+      intent,
+      bill: read.bills.find((bill) => bill.id === intent?.bill_id) ?? null,
+    };
+  }
+
+  /** Step 1's reads: the intents and their bills locked, the issuers, the key, the endpoints. */
+  #readStatements(references: readonly string[]): Statement[] {
+    return [
+      ...this.payments.lockForConfirmationStatements(references),
+      this.receiptRows.issuersOfIntentsStatement(references),
+      this.receiptRows.activeKeyStatement(),
+      this.webhooks.endpointsOfIntentsStatement(references),
+    ];
+  }
+
+  #parseRead(results: readonly QueryResult[]): BatchRead {
+    const [intents, bills, issuers, key, endpoints] = results;
+    return {
+      intents: intents!.rows as LockedIntent[],
+      bills: bills!.rows as StoredBill[],
+      issuers: (issuers!.rows as Parameters<typeof toIssuerRow>[0][]).map(toIssuerRow),
+      key: (key!.rows[0] as SigningKeyRow | undefined) ?? null,
+      endpoints: new Map(
+        (endpoints!.rows as Array<{ id: string; has_endpoint: boolean }>).map((row) => [
+          row.id,
+          row.has_endpoint,
+        ]),
+      ),
+    };
+  }
+
+  /**
+   * Decides every item of the batch, applies those it can in tx, answers a decision per item. With
+   * `commit`, the COMMIT travels with the last statements (the batch's own transaction); without, the
+   * caller's transaction goes on (the one-callback path).
+   */
   async #apply(
-    tx: Parameters<PgLedger['createTransfersIn']>[0],
-    batch: Item[],
-    read: {
-      intents: LockedIntent[];
-      bills: StoredBill[];
-      issuers: IssuerRow[];
-      key: SigningKeyRow | null;
-      endpoints: ReadonlyMap<string, boolean>;
-    },
+    tx: PoolClient,
+    batch: ReadonlyArray<Pick<Item, 'event' | 'paid_at'>>,
+    read: BatchRead,
+    options: { commit: boolean },
   ): Promise<Decision[]> {
     const decisions: Decision[] = batch.map(() => 'alone');
     // Read after the locks: a concurrent copy of a callback may have committed meanwhile.
     const intents = new Map(read.intents.map((intent) => [intent.reference, intent]));
     const bills = new Map(read.bills.map((bill) => [bill.id, bill]));
     const paying = new Map<string, number>(); // bill id -> the item that pays it
-    const applying: Array<{ item: Item; intent: LockedIntent; bill: StoredBill }> = [];
+    const applying: Array<{ item: Pick<Item, 'event' | 'paid_at'>; intent: LockedIntent; bill: StoredBill }> =
+      [];
     batch.forEach((item, index) => {
       // The one-callback path's checks, in its order: order, amount, already confirmed.
       const intent = intents.get(item.event.merchant_ref);
@@ -269,7 +309,7 @@ export class PaymentConfirmations {
       decisions[index] = 'recorded';
     });
     if (applying.length === 0) {
-      await tx.query('COMMIT');
+      if (options.commit) await tx.query('COMMIT');
       return decisions;
     }
     for (const { item, intent } of applying) await this.ensureAccounts(item.event.gateway, intent.biller_id);
@@ -358,7 +398,7 @@ export class PaymentConfirmations {
         values: paidIntents.values,
       },
       this.webhooks.plannedEventsStatement(issuedPlan, issued),
-      { text: 'COMMIT' },
+      ...(options.commit ? [{ text: 'COMMIT' }] : []),
     ]);
     // Cannot differ (INSERT ... SELECT inserts every row or fails); said loudly if it ever did.
     if (written!.rows.length !== (decided.write?.rows ?? 0))
@@ -381,7 +421,7 @@ export class PaymentConfirmations {
 }
 
 /** The receipt of a paid bill: its lines when they add up to what was paid, else one line for it. */
-export function receiptFor(
+function receiptFor(
   intent: StoredIntent,
   bill: StoredBill,
   event: PaymentEvent,

@@ -129,31 +129,6 @@ export class PaymentsRepository {
     ];
   }
 
-  async lockBill(id: string): Promise<StoredBill> {
-    const found = await this.db.query<StoredBill>(
-      `SELECT ${BILL_COLUMNS} FROM bills WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
-    const bill = found.rows[0];
-    if (!bill) throw new Error(`bill ${id} of a payment intent is missing`);
-    return bill;
-  }
-
-  async markSucceeded(id: string, gateway_txn_id: string, paid_at: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE payment_intents SET status = 'succeeded', gateway_txn_id = $2, paid_at = $3, failure_code = NULL,
-         next_action = NULL, updated_at = clock_timestamp() WHERE id = $1`,
-      [id, gateway_txn_id, paid_at],
-    );
-  }
-
-  async setReceipt(id: string, receipt_id: string): Promise<void> {
-    await this.db.query(
-      'UPDATE payment_intents SET receipt_id = $2, updated_at = clock_timestamp() WHERE id = $1',
-      [id, receipt_id],
-    );
-  }
-
   /** Money arrived for an intent that cannot pay its bill: held (processing) until a person decides. */
   async markHeld(id: string, gateway_txn_id: string, paid_at: Date): Promise<void> {
     await this.db.query(
@@ -175,13 +150,6 @@ export class PaymentsRepository {
       [id, failure_code],
     );
     return updated.rowCount === 1;
-  }
-
-  async markBillPaid(id: string, paid_at: Date): Promise<void> {
-    await this.db.query(`UPDATE bills SET status = 'paid', paid_at = $2 WHERE id = $1 AND status = 'open'`, [
-      id,
-      paid_at,
-    ]);
   }
 
   /** Records a review once per (gateway, transaction, reference, reason); true when new. */
