@@ -116,7 +116,7 @@ export function toIssuerRow(row: IssuerSqlRow): IssuerRow {
   };
 }
 
-/** `count` consecutive numbers of one series (ReceiptsRepository.reserveNumbers). */
+/** `count` consecutive numbers of one series (ReceiptsRepository.reserveNumbersStatement). */
 export interface NumberReservation {
   biller_id: string;
   template_symbol: string;
@@ -287,17 +287,10 @@ export class ReceiptsRepository {
 
   /**
    * Reserves `count` consecutive numbers in each series with one statement (counter rows taken in
-   * key order, so concurrent reservers queue rather than deadlock); answers the first number of each,
-   * in the order given. Like nextNumber, the rows stay locked until the caller's transaction ends:
-   * a rollback gives every number back, a commit keeps them all.
+   * key order, so concurrent reservers queue rather than deadlock), sent with others; its rows go to
+   * reservedFirsts. Like nextNumber, the rows stay locked until the caller's transaction ends: a
+   * rollback gives every number back, a commit keeps them all.
    */
-  async reserveNumbers(reservations: readonly NumberReservation[]): Promise<bigint[]> {
-    const { text, values } = this.reserveNumbersStatement(reservations);
-    const reserved = await this.db.query<ReservedCounter>(text, values);
-    return this.reservedFirsts(reservations, reserved.rows);
-  }
-
-  /** reserveNumbers as a statement sent with others; its rows go to reservedFirsts. */
   reserveNumbersStatement(reservations: readonly NumberReservation[]): Statement {
     const sorted = [...reservations].sort((a, b) => compareKeys(counterKey(a), counterKey(b)));
     return {
@@ -325,17 +318,9 @@ export class ReceiptsRepository {
     });
   }
 
-  /** Each biller's name and tax id with its series (null when it has none), for issuing in bulk. */
-  async findIssuers(biller_ids: readonly string[]): Promise<IssuerRow[]> {
-    const found = await this.db.query<IssuerSqlRow>(`${ISSUER_SELECT} WHERE b.id = ANY($1::text[])`, [
-      [...biller_ids],
-    ]);
-    return found.rows.map(toIssuerRow);
-  }
-
   /**
-   * findIssuers of the billers of the payment intents with these references, as a statement sent
-   * with others (src/payments/payment-confirmations.ts); its rows go through toIssuerRow.
+   * Each issuer (the biller's name and tax id with its series, null when it has none) of the billers
+   * of the payment intents with these references, as a statement sent with others (src/payments/payment-confirmations.ts); its rows go through toIssuerRow.
    */
   issuersOfIntentsStatement(references: readonly string[]): Statement {
     return {
@@ -344,17 +329,8 @@ export class ReceiptsRepository {
     };
   }
 
-  /** insertReceipt for many receipts in one statement; rows come back in the order given. */
-  async insertReceipts(receipts: readonly NewReceipt[]): Promise<ReceiptRow[]> {
-    if (receipts.length === 0) return [];
-    const { text, values } = this.insertReceiptsStatement(receipts);
-    const inserted = await this.db.query<ReceiptRow>(`${text} RETURNING ${RECEIPT_COLUMNS}`, values);
-    const rows = new Map(inserted.rows.map((row) => [row.id, row]));
-    return receipts.map((receipt) => rows.get(receipt.id)!);
-  }
-
   /**
-   * insertReceipts as a statement (no RETURNING), for a caller that sends it with others: the rows
+   * insertReceipt for many receipts, as a statement (no RETURNING) sent with others: the rows
    * travel as one JSON array read as receipts rows (json_populate_recordset), so the statement's size
    * does not grow with placeholders. Bigints travel as decimal strings, dates as ISO 8601.
    */

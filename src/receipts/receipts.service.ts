@@ -148,7 +148,7 @@ function toSeries(biller_id: string, row: SeriesRow | null): ReceiptSeriesDto {
 
 /**
  * A receipt's stored fields before signing: the one mapping from what the payment says, who collects
- * and in which series, for issueReceipt and issueReceipts alike.
+ * and in which series, for issueReceipt and planReceipts alike.
  */
 function receiptFields(
   input: IssueReceiptInput,
@@ -253,28 +253,7 @@ export class ReceiptsService {
   }
 
   /**
-   * issueReceipt for many payment receipts at once (the batched confirmations, src/payments/
-   * payment-confirmations.ts), inside the caller's transaction: the issuers read once, each series'
-   * counter moved once by the number of its receipts (consecutive numbers, reserved and locked until
-   * the transaction ends, so still gapless and never reused), the JWS signed concurrently, and one
-   * INSERT. Answers the receipts in the order of the inputs; numbers follow that order per series.
-   */
-  async issueReceipts(inputs: readonly IssueReceiptInput[]): Promise<ReceiptDto[]> {
-    if (inputs.length === 0) return [];
-    // Inside the caller's transaction as it is (no savepoint: a failure here fails the caller's batch).
-    const inTransaction = <T>(fn: () => Promise<T>): Promise<T> =>
-      this.db.inTransaction() ? fn() : this.db.transaction(fn);
-    return inTransaction(async () => {
-      const issuers = await this.repository.findIssuers([...new Set(inputs.map((input) => input.biller_id))]);
-      const plan = this.planReceipts(inputs, issuers);
-      const reserved = await this.db.query<ReservedCounter>(plan.reserve.text, plan.reserve.values);
-      const receipts = plan.sign(reserved.rows, await this.keys.ensureActiveKey());
-      return (await this.repository.insertReceipts(receipts)).map(toReceipt);
-    });
-  }
-
-  /**
-   * issueReceipts in parts, for a caller that writes with its other statements and counts its round
+   * Payment receipts issued in bulk, in parts, for a caller that writes with its other statements and counts its round
    * trips (src/payments/payment-confirmations.ts): the issuers (read by the caller, e.g. with
    * issuersOfIntentsStatement), then `reserve`, the statement that moves each series' counter once by
    * the number of its receipts (consecutive numbers, locked until the transaction ends: run it in
@@ -287,7 +266,7 @@ export class ReceiptsService {
   ): { reserve: Statement; sign(reserved: readonly ReservedCounter[], key: SigningKeyRow): NewReceipt[] } {
     for (const input of inputs) {
       assertIssuable(input);
-      if (input.refund) throw new Error('issueReceipts issues payment receipts only');
+      if (input.refund) throw new Error('planReceipts issues payment receipts only');
     }
     const biller_ids = [...new Set(inputs.map((input) => input.biller_id))];
     const issuers = new Map(issuerRows.map((issuer) => [issuer.biller_id, issuer]));

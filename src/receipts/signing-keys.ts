@@ -103,14 +103,6 @@ export class ReceiptSigningKeys {
     return signed!;
   }
 
-  /** sign for many payloads: the active key read once. */
-  async signAll(
-    payloads: ReadonlyArray<Record<string, unknown>>,
-    typ: string,
-  ): Promise<Array<{ jws: string; kid: string }>> {
-    return this.signAllWith(await this.ensureActiveKey(), payloads, typ);
-  }
-
   /**
    * Signs with this key row (the active key, read by the caller in its own round trip; null: read
    * it now). A compact JWS as RFC 7515 writes it: BASE64URL(header) '.' BASE64URL(payload) '.'
