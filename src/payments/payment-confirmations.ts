@@ -1,6 +1,6 @@
 // Gateway confirmations applied in batches (group commit, docs/adr/0007): concurrent successful
 // callbacks queue here and a runner applies up to BATCH_MAX of them in ONE database transaction with
-// set-based SQL in five round trips (see #transaction): the intents and bills locked in id order, the
+// set-based SQL in four round trips (see #transaction): the intents and bills locked in id order, the
 // one-callback path's checks made on the locked rows, one ledger call for every linked group, the
 // receipts numbered per series in one counter move, the events and their delivery jobs. The hot rows
 // (clearing:<gateway>, payable:<biller>, the receipt counters) are then locked once per batch instead of
