@@ -1,5 +1,6 @@
 // `npm run bench:payments`: how many gateway confirmations per second the hub applies end to end (intent,
-// bill, ledger group, numbered and signed receipt, webhook events, in one transaction each), beside a
+// bill, ledger group, numbered and signed receipt, webhook events, each payment all or nothing;
+// concurrent ones share a transaction, docs/adr/0007), beside a
 // baseline measured in the same run on the same Postgres: an endpoint that checks the same signatures
 // and does one INSERT per callback.
 //
@@ -7,7 +8,8 @@
 // (or DATABASE_URL); 3 agencies, 20,000 bills with one payment intent each (VNPay and MoMo alternating),
 // created through the API; then every intent's signed success callback (VNPay IPN GET, MoMo IPN POST,
 // built with the simulators' keys exactly as the gateways send them), 10% of them sent twice, in random
-// order, 64 at a time. Latency: from sending a callback to the gateway's acknowledgement.
+// order, 64 at a time. Latency: from sending a callback to the gateway's acknowledgement. The tables are
+// ANALYZEd once the bills exist, as autovacuum keeps a running hub's statistics.
 // Afterwards: every intent succeeded exactly once (`lost`, `double_posted`) and `payhub ledger verify`.
 // Knobs: BENCH_BILLS, BENCH_CALLERS, BENCH_DUPLICATES (share), BENCH_HUB_PROFILE (a directory for the
 // hub's CPU profile), DATABASE_URL.
@@ -381,9 +383,6 @@ async function main(): Promise<void> {
     const payments = await createPayments(started.url);
 
     const pool = new Pool({ connectionString: url, max: 20 });
-    // Statistics for the tables just filled, as autovacuum keeps them on a running hub: without them
-    // the planner takes 20,000 fresh bills for a handful and scans them all to pay one.
-    await pool.query('ANALYZE');
     // Statistics for the tables just filled, as autovacuum keeps them on a running hub: without them
     // the planner takes 20,000 fresh bills for a handful and scans them all to pay one.
     await pool.query('ANALYZE');
