@@ -79,7 +79,9 @@ export class SimServer {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => void this.#serve(req, res));
-    server.keepAliveTimeout = 1_000;
+    // Kept open as a gateway's API keeps them: undici closes a connection 1 s before the server's
+    // announced timeout, so a 1 s timeout made every call from the hub open a new connection.
+    server.keepAliveTimeout = 10_000;
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
       server.listen(port, host, () => done());
