@@ -4,7 +4,6 @@
 // statement's payable movement equal to the ledger's, also with FEE_BEARER=biller on a second hub.
 // Biller isolation and every refused parameter too; the ledger verified after every test.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
@@ -16,7 +15,7 @@ import { ReportsService, STATEMENT_PAGE_ROWS } from '../../src/reports/reports.s
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller, type ErrorBody } from './support/api';
 import { bootCallbackHub } from './support/gateway-payments';
-import { bootHub } from './support/hub';
+import { bootHubOnFreePort } from './support/hub';
 
 interface Intent {
   id: string;
@@ -73,17 +72,6 @@ interface Statement {
   cashless_share: { bills_paid_through_hub: number; bills_closed_otherwise: number; percent: string | null };
   ledger: { account: string; payable_credits: number; payable_debits: number; net: number };
   ties: boolean;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 const today = () => formatVietnamTime(new Date(), 'yyyy-MM-dd');
@@ -449,10 +437,7 @@ describe('Agency statements', () => {
 
   it('deducts the fees the agency bears (FEE_BEARER=biller on a second hub) and still ties', async () => {
     // A second hub on the same database, configured otherwise (as in vnpay-ipn.test.ts).
-    const port = await freePort();
-    const billerBears = await bootHub(db, {
-      PORT: String(port),
-      HUB_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    const billerBears = await bootHubOnFreePort(db, {
       FEE_BEARER: 'biller',
       GATEWAY_FEES:
         '{"vnpay":{"gateway_choice":{"percent":"1","min":"2500"}},"momo":{"wallet":{"percent":"2"}}}',

@@ -43,17 +43,25 @@ describe('two hubs on one database', () => {
     // One after the other, as a rolling deployment starts them; both then serve the same database and
     // share the data directory (simulator keys, receipt key-encryption key), as replicas share secrets.
     const first = await bootHub(db);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    spawned = spawnHub({
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      HUB_PUBLIC_URL: url,
-      HUB_DATA_DIR: DATA_DIR,
-      HUB_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: 'info',
-    });
-    await spawned.waitForLog('payhub listening', 60_000);
+    // A free port can be taken by another test process before the second hub listens: try another.
+    let url = '';
+    for (let attempt = 1; !url; attempt++) {
+      const port = await freePort();
+      spawned = spawnHub({
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        HUB_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        HUB_DATA_DIR: DATA_DIR,
+        HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+        LOG_LEVEL: 'info',
+      });
+      try {
+        await spawned.waitForLog('payhub listening', 60_000);
+        url = `http://127.0.0.1:${port}`;
+      } catch (error) {
+        if (attempt >= 5 || !String(error).includes('EADDRINUSE')) throw error;
+      }
+    }
     hubs = [first, { url }];
     agency = await createBiller(first, { name: 'UBND Phường Bến Nghé', kind: 'agency' });
   });

@@ -7,14 +7,12 @@ import type { GatewayId } from '../../../adapters/contract';
 import { toWireAmount } from '../../../adapters/vnpay/vnpay.client';
 import { canonicalQuery, signQuery } from '../../../adapters/vnpay/vnpay.signature';
 import type { VnpaySimulator } from '../../../adapters/vnpay/vnpay.simulator';
-import type { Environment } from '../../../src/config/config.schema';
-import { freePort } from '../../../src/database/embedded-postgres';
 import { GatewaysService } from '../../../src/gateways/gateways.service';
 import type { LocalSimulators } from '../../../src/gateways/local-simulators';
 import type { RunningHub } from '../../../src/main';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { call, createBiller, type CreatedBiller, type HubAddress } from './api';
-import { bootHub } from './hub';
+import { bootHubOnFreePort } from './hub';
 
 export interface Intent {
   id: string;
@@ -32,10 +30,7 @@ export interface Intent {
 export type BillKind = 'fee' | 'parking' | 'hospital';
 
 /** A hub on a free port that is also its HUB_PUBLIC_URL, so its simulators call it back. */
-export async function bootCallbackHub(db: TestDatabase, env: Environment = {}): Promise<RunningHub> {
-  const port = await freePort();
-  return bootHub(db, { ...env, PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
-}
+export const bootCallbackHub = bootHubOnFreePort;
 
 /** `SELECT count(*) FROM <sql>`: e.g. `receipts WHERE payment_intent_id = $1`. */
 export async function countRows(db: TestDatabase, sql: string, values: unknown[] = []): Promise<number> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseConfig, type Environment } from '../../../src/config/config.schema';
+import { freePort } from '../../../src/database/embedded-postgres';
 import { startHub, type HubOptions, type RunningHub } from '../../../src/main';
 import type { TestDatabase } from '../../support/database';
 
@@ -35,6 +36,21 @@ export function bootHub(
     ...env,
   });
   return startHub(config, options);
+}
+
+/**
+ * bootHub on a port chosen here that is also its HUB_PUBLIC_URL (simulators call it back there). A free
+ * port can be taken by another test process between the choice and the listen: then another is tried.
+ */
+export async function bootHubOnFreePort(db: TestDatabase, env: Environment = {}): Promise<RunningHub> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await bootHub(db, { ...env, PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= 5) throw error;
+    }
+  }
 }
 
 export function adminHeaders(token: string = ADMIN_TOKEN): Record<string, string> {
