@@ -136,7 +136,7 @@ export function saleBody(
           </div>`
         : ''
     }
-    ${stateNotice(view, sale.poll_url, { live: 'assertive', extra_class: 'counter-state' })}
+    ${stateNotice(view, sale.poll_url, { live: 'assertive', extra_class: 'counter-state', poll_ms: 1500 })}
     <p><a class="button" href="/merchant">${t.counter_next_sale}</a></p>
   </div>`;
 }

@@ -1,9 +1,10 @@
 // The merchant counter at /merchant: a merchant signs in with one of its API keys (the session keeps
 // only its id), types an amount and a note, and gets a full-screen dynamic VietQR for that sale; the
-// page turns "Paid" when the bank's notification lands (counter.js polls the sale's state and beeps).
-// Below the form, the day's paid sales (Vietnam time) with their total. A sale is a `fee` bill of one
-// line (the note) created through BillsService, and a `vietqr` payment intent created through
-// PaymentIntentsService, as the biller's API would. Only merchant keys open it (agencies: /agency).
+// page turns "Paid" when the bank's notification lands (status.js polls the sale's state; counter.js
+// hides the QR and beeps). Below the form, the day's paid sales (Vietnam time) with their total. A
+// sale is a `fee` bill of one line (the note) created through BillsService, and a `vietqr` payment
+// intent created through PaymentIntentsService, as the biller's API would. Only merchant keys open
+// it (agencies: /agency).
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, Get, Injectable, Param, Post, Req, Res } from '@nestjs/common';
 import {
@@ -225,13 +226,14 @@ export class MerchantController {
         view,
         poll_url: `/merchant/sales/${sale.id}/status`,
       }),
-      scripts: ['counter.js'],
+      // status.js polls and shows the state; counter.js adds the counter's title, hidden QR and beep.
+      scripts: ['status.js', 'counter.js'],
     });
   }
 
   @Get('sales/:intent_id/status')
   @ApiOperation({
-    summary: 'A sale’s state as JSON for counter.js: {state, tone, title, text, link_url, link_label}.',
+    summary: 'A sale’s state as JSON for status.js: {state, tone, title, text, link_url, link_label}.',
   })
   @ApiOkResponse({ description: 'The state, in the page’s language.' })
   @ApiResponse({ status: 404, description: 'No such sale of the signed-in merchant (or not signed in).' })

@@ -50,6 +50,8 @@ export interface NoticeLook {
   readonly extra_class?: string;
   /** The link's class. */
   readonly link_class?: string;
+  /** How often status.js asks, in ms (its default: 2,000). */
+  readonly poll_ms?: number;
 }
 
 /** The state notice; with a poll URL, the page's script updates it in place. */
@@ -60,6 +62,7 @@ export function stateNotice(view: StateView, poll_url: string | null, look: Noti
     aria-live="${look.live}"
     data-state="${view.state}"
     ${poll_url ? html` data-poll-url="${poll_url}"` : ''}
+    ${poll_url && look.poll_ms ? html` data-poll-ms="${String(look.poll_ms)}"` : ''}
   >
     <p><strong data-part="title">${view.title}</strong></p>
     <p data-part="text">${view.text}</p>

@@ -79,6 +79,9 @@ describe('merchant counter in a browser', () => {
     assert.equal(await page.evaluate('window.mark'), 7, 'the same document: no reload');
     assert.match(await page.innerText('[role=status]'), /Đã thanh toán/);
     assert.ok(await page.locator('[data-part=qr]').isHidden());
+    // status.js showed the state; counter.js kept the counter's look and put the state in the title.
+    assert.match((await page.getAttribute('[role=status]', 'class')) ?? '', /\bcounter-state\b/);
+    assert.match(await page.title(), /^Đã thanh toán · /);
     // The beep was attempted (its state depends on the browser's autoplay policy).
     assert.ok(await page.getAttribute('[role=status]', 'data-sound'));
     await assertAccessible(page, 'merchant sale (paid)');

@@ -1,14 +1,11 @@
-// The merchant counter's sale page: polls the sale's state (data-poll-url) and, when the bank's
-// notification has landed, turns the page "Paid" in place, hides the QR code and beeps once (WebAudio,
-// no sound file). No framework; nothing secret here.
+// The merchant counter's sale page, on top of status.js (which polls the sale's state and shows it):
+// when the bank's notification has landed, the page's title follows the state, the QR code is hidden
+// and the counter beeps once (WebAudio, no sound file). No framework; nothing secret here.
 (function () {
   'use strict';
   var region = document.querySelector('[data-poll-url]');
-  if (!region || !window.fetch) return;
-  var url = region.getAttribute('data-poll-url');
-  var main = document.getElementById('main');
+  if (!region) return;
   var FINAL = { paid: true, failed: true, expired: true };
-  var delay = 1500;
 
   function beep() {
     try {
@@ -31,43 +28,14 @@
     }
   }
 
-  function render(answer) {
-    region.className = 'notice ' + answer.tone + ' counter-state';
-    region.setAttribute('data-state', answer.state);
-    if (main) main.setAttribute('data-status', answer.state);
+  region.addEventListener('payhub:state', function (event) {
+    var answer = event.detail;
+    region.classList.add('counter-state');
     document.title = answer.title + ' · ' + document.title.split(' · ').slice(-1)[0];
-    region.querySelector('[data-part=title]').textContent = answer.title;
-    region.querySelector('[data-part=text]').textContent = answer.text;
-    var link = region.querySelector('[data-part=link]');
-    if (answer.link_url) {
-      link.setAttribute('href', answer.link_url);
-      link.textContent = answer.link_label;
-      link.hidden = false;
-    } else {
-      link.hidden = true;
-    }
     if (FINAL[answer.state]) {
       var qr = document.querySelector('[data-part=qr]');
       if (qr) qr.hidden = true;
     }
     if (answer.state === 'paid') beep();
-  }
-
-  function poll() {
-    fetch(url, { cache: 'no-store', credentials: 'same-origin', headers: { accept: 'application/json' } })
-      .then(function (response) {
-        if (!response.ok) throw new Error('status ' + response.status);
-        return response.json();
-      })
-      .then(function (answer) {
-        if (answer.state !== region.getAttribute('data-state')) render(answer);
-        if (!FINAL[answer.state]) setTimeout(poll, delay);
-      })
-      .catch(function () {
-        delay = Math.min(delay * 2, 30000);
-        setTimeout(poll, delay);
-      });
-  }
-
-  if (!FINAL[region.getAttribute('data-state')]) setTimeout(poll, delay);
+  });
 })();

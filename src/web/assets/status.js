@@ -1,5 +1,7 @@
 // Keeps a payment's status page current without a reload: polls the URL in data-poll-url every few
-// seconds and, on a new state, shows the texts the server sent. No framework; nothing secret here.
+// seconds (data-poll-ms, 2 s by default) and, on a new state, shows the texts the server sent, then
+// tells the page with a `payhub:state` event on the region (detail: the answer) for what a page adds
+// (counter.js). No framework; nothing secret here.
 (function () {
   'use strict';
   var region = document.querySelector('[data-poll-url]');
@@ -7,7 +9,7 @@
   var url = region.getAttribute('data-poll-url');
   var main = document.getElementById('main');
   var FINAL = { paid: true, failed: true, expired: true };
-  var delay = 2000;
+  var delay = Number(region.getAttribute('data-poll-ms')) || 2000;
 
   function render(answer) {
     region.className = 'notice ' + answer.tone;
@@ -23,6 +25,7 @@
     } else {
       link.hidden = true;
     }
+    region.dispatchEvent(new CustomEvent('payhub:state', { detail: answer }));
   }
 
   function poll() {
