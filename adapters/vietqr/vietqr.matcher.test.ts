@@ -92,6 +92,27 @@ describe('VietQR reference finding', () => {
     assert.equal(isVietQrReference('XZ01Z0ZABCDEFG'), false);
   });
 
+  it('draws again a reference in which the prefix would start again (an overlapping second candidate)', () => {
+    // 22 and 31 are P and Z: PZ + PZ0000000000, then PZ + 000000000P; the third draw is kept.
+    const draws = [
+      Uint8Array.from([22, 31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 22]),
+      Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+    ];
+    let calls = 0;
+    const reference = generateVietQrReference(VIETQR_REFERENCE_SHAPE, () => draws[calls++]!);
+    assert.equal(reference, 'PZ123456789ABC');
+    assert.equal(calls, 3);
+    // What the first draw would have made: a second candidate when text follows it.
+    assert.deepEqual(findReferences('PZPZ0000000000 CHUYEN KHOAN'), ['PZPZ0000000000', 'PZ0000000000CH']);
+    assert.deepEqual(findReferences(`${reference} CHUYEN KHOAN`), [reference]);
+    // A source that keeps giving the same bytes still gets a reference.
+    assert.equal(
+      generateVietQrReference(VIETQR_REFERENCE_SHAPE, () => draws[0]!),
+      'PZPZ0000000000',
+    );
+  });
+
   it('refuses a shape that cannot work with vietqr_config_invalid on reference_shape', () => {
     for (const shape of [
       { prefix: '', body_length: 12 },

@@ -72,17 +72,35 @@ export function checkReferenceShape(shape: VietQrReferenceShape): VietQrReferenc
 /**
  * A new random payment reference of the shape (the hub stores it under a unique key and retries on the
  * rare collision). Each body character takes 5 bits of one random byte: 256 is a multiple of 32, so
- * every character is equally likely.
+ * every character is equally likely. A body that would let the prefix start again inside the reference
+ * (PZ + PZ..., or a last P that text after it could turn into PZ) is drawn again: findReferences would
+ * see a second, overlapping candidate there, and a settlement line with two candidates is left for a
+ * person rather than matched (about one draw in 24 of the recommended shape is drawn again).
  */
 export function generateVietQrReference(
   shape: VietQrReferenceShape = VIETQR_REFERENCE_SHAPE,
   random: (size: number) => Uint8Array = randomBytes,
 ): string {
   checkReferenceShape(shape);
-  const bytes = random(shape.body_length);
-  let body = '';
-  for (let i = 0; i < shape.body_length; i += 1) body += CROCKFORD_ALPHABET[(bytes[i] ?? 0) & 31];
-  return shape.prefix + body;
+  let reference = '';
+  // Bounded: a random source that keeps giving the same bytes gets its reference all the same.
+  for (let attempt = 0; attempt < REFERENCE_DRAWS_MAX; attempt += 1) {
+    const bytes = random(shape.body_length);
+    let body = '';
+    for (let i = 0; i < shape.body_length; i += 1) body += CROCKFORD_ALPHABET[(bytes[i] ?? 0) & 31];
+    reference = shape.prefix + body;
+    if (!overlapsItself(reference, shape.prefix)) break;
+  }
+  return reference;
+}
+
+const REFERENCE_DRAWS_MAX = 16;
+
+/** Whether the prefix occurs again in the reference, or its end is the start of the prefix. */
+function overlapsItself(reference: string, prefix: string): boolean {
+  if (reference.indexOf(prefix, 1) >= 0) return true;
+  for (let k = 1; k < prefix.length; k += 1) if (reference.endsWith(prefix.slice(0, k))) return true;
+  return false;
 }
 
 /** True when `text` is a canonical reference of the shape (what the hub stores and looks up). */

@@ -62,7 +62,7 @@ export class WebhooksRepository {
   async insertEvent(tx: Queryable, id: string, event: NewEvent, job_id: string): Promise<EventRow> {
     const inserted = await tx.query(
       `INSERT INTO events (id, biller_id, type, data, delivery_status, delivery_job_id)
-       SELECT $1, b.id, $3, $4::jsonb,
+       SELECT $1, b.id, $3, $4::json,
               CASE WHEN b.webhook_url IS NULL THEN 'no_endpoint' ELSE 'pending' END,
               CASE WHEN b.webhook_url IS NULL THEN NULL ELSE $5::uuid END
          FROM billers b WHERE b.id = $2
@@ -88,7 +88,7 @@ export class WebhooksRepository {
        SELECT e.id, b.id, e.type, e.data,
               CASE WHEN b.webhook_url IS NULL THEN 'no_endpoint' ELSE 'pending' END,
               CASE WHEN b.webhook_url IS NULL THEN NULL ELSE e.job_id END
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::uuid[])
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::json[], $5::uuid[])
                 WITH ORDINALITY AS e(id, biller_id, type, data, job_id, position)
          JOIN billers b ON b.id = e.biller_id
         ORDER BY e.position
@@ -131,7 +131,7 @@ export class WebhooksRepository {
       text: `INSERT INTO events (id, biller_id, type, data, delivery_status, delivery_job_id)
        SELECT e.id, e.biller_id, e.type, e.data,
               CASE WHEN e.job_id IS NULL THEN 'no_endpoint' ELSE 'pending' END, e.job_id
-         FROM json_to_recordset($1::json) AS e(id text, biller_id text, type text, data jsonb, job_id uuid)`,
+         FROM json_to_recordset($1::json) AS e(id text, biller_id text, type text, data json, job_id uuid)`,
       values: [
         stringifyAsciiJson(
           events.map((row) => ({
