@@ -162,6 +162,12 @@ describe('biller webhooks', () => {
       created: event.created,
       data,
     });
+    // The data as the hub wrote it, keys in its order (stored as json, not re-ordered as jsonb would).
+    assert.deepEqual(Object.keys((JSON.parse(request!.raw) as { data: object }).data), [
+      'id',
+      'amount',
+      'payer',
+    ]);
     const header = request!.headers['payhub-signature'] as string;
     assert.equal(verifyWebhookSignature(header, request!.raw, agency.webhook_secret, 300), 'valid');
     // Checked again by hand, so the test does not trust the hub's own verifier alone.
