@@ -11,8 +11,11 @@
 // order, 64 at a time. Latency: from sending a callback to the gateway's acknowledgement. The tables are
 // ANALYZEd once the bills exist, as autovacuum keeps a running hub's statistics.
 // Afterwards: every intent succeeded exactly once (`lost`, `double_posted`) and `payhub ledger verify`.
-// Knobs: BENCH_BILLS, BENCH_CALLERS, BENCH_DUPLICATES (share), BENCH_HUB_PROFILE (a directory for the
-// hub's CPU profile), DATABASE_URL.
+// Each measured phase is followed by where its CPU went (scripts/process-cpu.ts): the hub, Postgres and
+// the bench in cores, how busy the machine was, and the CPU milliseconds per payment.
+// Knobs: BENCH_BILLS, BENCH_CALLERS, BENCH_DUPLICATES (share), BENCH_PG_STATS=1 (the hub phase's
+// statements from pg_stat_statements and the tables' scan counts, printed at the end; embedded Postgres
+// only), BENCH_HUB_PROFILE (a directory for the hub's CPU profile), DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,10 +37,12 @@ import { canonicalQuery, signQuery } from '../adapters/vnpay/vnpay.signature';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../src/database/embedded-postgres';
 import { ensureDatabase, withDatabase } from '../src/database/pool';
 import { SIMULATOR_KEYS_FILE, type SimulatorKeys } from '../src/gateways/local-simulators';
+import { cpuSnapshot, cpuUse, describeCpu } from './process-cpu';
 
 const BILLS = Number(process.env.BENCH_BILLS ?? 20_000);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 64);
 const DUPLICATES = Number(process.env.BENCH_DUPLICATES ?? 0.1);
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
 const AGENCIES = 3;
 const DATABASE = 'payhub_bench_payments';
 const ROOT = resolve(__dirname, '..');
@@ -149,6 +154,23 @@ async function startHub(
     if (Date.now() > deadline) throw new Error('the hub did not become ready within 60 s');
     await new Promise((wake) => setTimeout(wake, 200));
   }
+}
+
+/** BENCH_PG_STATS: what Postgres did in the hub phase, statement by statement and table by table. */
+async function printPgStats(pool: Pool): Promise<void> {
+  const statements = await pool.query(
+    `SELECT calls, round(total_exec_time)::int AS exec_ms, rows, wal_bytes::bigint AS wal_bytes,
+            left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS statement
+       FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20`,
+  );
+  console.table(statements.rows);
+  const tables = await pool.query(
+    `SELECT relname AS table, seq_scan, seq_tup_read, idx_scan, n_tup_ins AS inserted, n_tup_upd AS updated,
+            n_tup_hot_upd AS hot_updated, autovacuum_count + autoanalyze_count AS autovacuum_runs
+       FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + seq_scan + idx_scan > 0
+      ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 15`,
+  );
+  console.table(tables.rows);
 }
 
 /** Bills and intents through the API, as billers create them. */
@@ -365,6 +387,9 @@ async function main(): Promise<void> {
         data_dir: scratch,
         durable: true,
         max_connections: 200,
+        postgres_flags: PG_STATS
+          ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all']
+          : [],
       });
       adminUrl = postgres.url;
     }
@@ -388,13 +413,27 @@ async function main(): Promise<void> {
     await pool.query('ANALYZE');
     const baselineServer = await startBaseline(pool, keys);
     const baselineCallbacks = callbacksOf(payments, keys, '/baseline');
+    const local_postgres = postgres !== null;
+    let cpuFrom = cpuSnapshot(started.child.pid);
     const baseline = await phase('baseline', baselineCallbacks, CALLERS, (cb) =>
       send(baselineServer.url, cb),
     );
+    console.log(
+      describeCpu(cpuUse(cpuFrom, cpuSnapshot(started.child.pid), BILLS), 'payment', { local_postgres }),
+    );
     await baselineServer.close();
 
+    const pgStats = PG_STATS && postgres !== null;
+    if (pgStats) {
+      await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await pool.query('SELECT pg_stat_statements_reset(), pg_stat_reset()');
+    }
     const hubCallbacks = callbacksOf(payments, keys, '/v1/gateways');
+    cpuFrom = cpuSnapshot(started.child.pid);
     const result = await phase('hub', hubCallbacks, CALLERS, (cb) => send(started.url, cb));
+    console.log(
+      describeCpu(cpuUse(cpuFrom, cpuSnapshot(started.child.pid), BILLS), 'payment', { local_postgres }),
+    );
 
     const counts = (
       await pool.query<{ succeeded: number; receipts: number; posted: number; events: number }>(
@@ -404,6 +443,7 @@ async function main(): Promise<void> {
            (SELECT count(*)::int FROM events WHERE type = 'payment_intent.succeeded') AS events`,
       )
     ).rows[0]!;
+    if (pgStats) await printPgStats(pool);
     await pool.end();
     const lost = BILLS - counts.succeeded;
     const double_posted =

@@ -11,7 +11,7 @@ import { Pool } from 'pg';
 
 export const TEMPLATE_DATABASE = 'payhub_test_template';
 const ROOT = resolve(__dirname, '..');
-const SEARCHED = ['ledger', 'adapters', 'src', 'test'];
+const SEARCHED = ['ledger', 'adapters', 'src', 'scripts', 'test'];
 
 function findTests(dir: string, found: string[] = []): string[] {
   for (const entry of readdirSync(dir)) {
