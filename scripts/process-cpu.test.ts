@@ -1,5 +1,6 @@
 // The bench's CPU accounting: a child process given as the hub is counted as the hub, every other
-// process the bench started as Postgres, including one that has exited and been reaped meanwhile.
+// process the bench started as Postgres, with the time of the children those have already reaped (as
+// the postmaster reaps its autovacuum workers).
 // Each child burns a set amount of its own CPU time (measured by itself), so the assertions hold
 // however loaded the machine is.
 import assert from 'node:assert/strict';
@@ -8,8 +9,8 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { cpuMeasured, cpuSnapshot, cpuUse, describeCpu } from './process-cpu';
 
-/** A node child that spends `ms` of CPU, says so on stdout, then sleeps (or exits, when told). */
-async function burner(ms: number, then: 'sleep' | 'exit'): Promise<ChildProcess> {
+/** A node child that spends `ms` of CPU, says so on stdout, then sleeps. */
+async function burner(ms: number): Promise<ChildProcess> {
   const script = `
     const start = process.cpuUsage();
     for (;;) {
@@ -17,7 +18,7 @@ async function burner(ms: number, then: 'sleep' | 'exit'): Promise<ChildProcess>
       if ((used.user + used.system) / 1000 >= ${ms}) break;
     }
     process.stdout.write('done\\n');
-    ${then === 'sleep' ? 'setInterval(() => {}, 1000);' : ''}`;
+    setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(child.stdout!, 'data');
   return child;
@@ -47,7 +48,7 @@ async function stop(children: ChildProcess[]): Promise<void> {
 describe('bench CPU accounting (scripts/process-cpu.ts)', { skip: !cpuMeasured && 'no /proc here' }, () => {
   it('counts the hub child as the hub, and nothing once it sleeps', async () => {
     const before = cpuSnapshot(undefined);
-    const hub = await burner(300, 'sleep');
+    const hub = await burner(300);
     try {
       // The hub was born after `before`: all of its time falls in the interval.
       const after = cpuSnapshot(hub.pid);
@@ -68,7 +69,7 @@ describe('bench CPU accounting (scripts/process-cpu.ts)', { skip: !cpuMeasured &
   });
 
   it('counts the other children as Postgres, with the workers they have reaped', async () => {
-    const hub = await burner(0, 'sleep');
+    const hub = await burner(0);
     const before = cpuSnapshot(hub.pid);
     // As the postmaster reaps an autovacuum worker: the grandchild is gone, its time in its parent's.
     const postmaster = await parentOfBurner(250);
