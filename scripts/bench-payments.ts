@@ -15,7 +15,8 @@
 // the bench in cores, how busy the machine was, and the CPU milliseconds per payment.
 // Knobs: BENCH_BILLS, BENCH_CALLERS, BENCH_DUPLICATES (share), BENCH_PG_STATS=1 (the hub phase's
 // statements from pg_stat_statements and the tables' scan counts, printed at the end; embedded Postgres
-// only), BENCH_HUB_PROFILE (a directory for the hub's CPU profile), DATABASE_URL.
+// only), BENCH_HUB_PROFILE (a directory for the hub's CPU profile), BENCH_HUB_FLAGS (Node options for
+// the hub, whose stdout is then shown), DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -130,19 +131,25 @@ async function startHub(
   const profile = process.env.BENCH_HUB_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_HUB_PROFILE}`]
     : [];
-  const child = spawn(process.execPath, [...profile, '--require', '@swc-node/register', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: database_url,
-      PORT: String(port),
-      HUB_PUBLIC_URL: url,
-      HUB_ADMIN_TOKEN: ADMIN_TOKEN,
-      HUB_DATA_DIR: data_dir,
-      LOG_LEVEL: 'warn',
+  // BENCH_HUB_FLAGS: Node options for the hub (a diagnosis: --trace-deopt, say), its stdout shown.
+  const flags = (process.env.BENCH_HUB_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...profile, ...flags, '--require', '@swc-node/register', 'src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: database_url,
+        PORT: String(port),
+        HUB_PUBLIC_URL: url,
+        HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+        HUB_DATA_DIR: data_dir,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', flags.length > 0 ? 'inherit' : 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}`);

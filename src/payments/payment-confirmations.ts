@@ -34,7 +34,7 @@ import {
   toIssuerRow,
 } from '../receipts/receipts.repository';
 import { ReceiptSigningKeys } from '../receipts/signing-keys';
-import { type IssueReceiptInput, issuedReceiptDto, ReceiptsService } from '../receipts/receipts.service';
+import { type IssueReceiptInput, ReceiptsService } from '../receipts/receipts.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { paymentAccounts, paymentTransfers } from './payment-postings';
 import {
@@ -383,10 +383,11 @@ export class PaymentConfirmations {
     );
 
     // 4. The ledger's write, the receipts and the receipt.issued events, and COMMIT: one round trip.
+    // The receipt.issued events refer to their receipts (rendered from them when read or sent).
     const issued = applying.map(({ intent }, index) => ({
       biller_id: intent.biller_id,
       type: 'receipt.issued' as const,
-      data: { ...issuedReceiptDto(receipts[index]!) },
+      receipt_id: receipts[index]!.id,
     }));
     const [written] = await runScript(tx, [
       { text: decided.write?.text ?? 'SELECT 1 WHERE false' },

@@ -356,6 +356,16 @@ export class ReceiptsRepository {
     return inserted.rows[0]!;
   }
 
+  /** The receipts with these ids (in no particular order); ids without a receipt are left out. */
+  async findReceipts(ids: readonly string[]): Promise<ReceiptRow[]> {
+    if (ids.length === 0) return [];
+    const found = await this.db.query<ReceiptRow>(
+      `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE id = ANY($1::text[])`,
+      [[...ids]],
+    );
+    return found.rows;
+  }
+
   /** The receipt; `lock` holds it until the transaction ends (a cancellation reads, then writes). */
   async findReceipt(id: string, options: { lock?: boolean } = {}): Promise<ReceiptRow | null> {
     const found = await this.db.query<ReceiptRow>(

@@ -18,3 +18,16 @@ export interface NewEvent {
   type: EventType;
   data: Record<string, unknown>;
 }
+
+/**
+ * A receipt.issued event stored as a reference to its receipt (migrations/0017): its data, the receipt
+ * as issued, is rendered from the receipt's row whenever the event is read or sent.
+ */
+export interface ReceiptIssuedEvent {
+  biller_id: string;
+  type: 'receipt.issued';
+  receipt_id: string;
+}
+
+/** An event as the batched confirmations record it (WebhooksService.plannedEventsStatement). */
+export type PlannedEventInput = NewEvent | ReceiptIssuedEvent;

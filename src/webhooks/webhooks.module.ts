@@ -3,13 +3,14 @@
 import { Module } from '@nestjs/common';
 import { BillersModule } from '../billers/billers.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { ReceiptsModule } from '../receipts/receipts.module';
 import { EventsController } from './events.controller';
 import { WebhookDelivery } from './webhook-delivery';
 import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
-  imports: [BillersModule, JobsModule],
+  imports: [BillersModule, JobsModule, ReceiptsModule],
   controllers: [EventsController],
   providers: [WebhooksRepository, WebhookDelivery, WebhooksService],
   exports: [WebhooksService],

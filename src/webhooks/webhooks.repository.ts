@@ -6,7 +6,9 @@ import { Db } from '../database/db';
 import { stringifyAsciiJson } from '../common/json';
 import type { Statement } from '../database/script';
 import type { Queryable } from '../jobs/job-queue';
-import type { DeliveryStatus, EventType, NewEvent } from './webhook-events';
+import { ReceiptsRepository } from '../receipts/receipts.repository';
+import { issuedReceiptDto } from '../receipts/receipts.service';
+import type { DeliveryStatus, EventType, NewEvent, PlannedEventInput } from './webhook-events';
 
 /** An event to be recorded later in the transaction, its delivery decided (job_id null: no endpoint). */
 export interface PlannedEvent {
@@ -15,11 +17,14 @@ export interface PlannedEvent {
   job_id: string | null;
 }
 
+/** An event as read: its data rendered already when the row refers to a receipt (receipt_id). */
 export interface EventRow {
   id: string;
   biller_id: string;
   type: EventType;
   data: Record<string, unknown>;
+  /** A receipt.issued event stored by reference (migrations/0017); null when data was stored. */
+  receipt_id: string | null;
   created_at: Date;
   delivery_status: DeliveryStatus;
   delivery_job_id: string | null;
@@ -45,15 +50,39 @@ export interface EventFilter {
 
 export type AttemptOutcome = { delivered: true } | { delivered: false; error: string };
 
-const COLUMNS = `id, biller_id, type, data, created_at, delivery_status, delivery_job_id, attempts,
-  last_error, last_attempt_at, delivered_at, dead_at`;
+const COLUMNS = `id, biller_id, type, data, receipt_id, created_at, delivery_status, delivery_job_id,
+  attempts, last_error, last_attempt_at, delivered_at, dead_at`;
 const E_COLUMNS = COLUMNS.split(',')
   .map((column) => `e.${column.trim()}`)
   .join(', ');
 
+/** A row as stored: data is null when the event refers to its receipt instead. */
+type StoredEventRow<T extends EventRow = EventRow> = Omit<T, 'data'> & {
+  data: Record<string, unknown> | null;
+};
+
 @Injectable()
 export class WebhooksRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly receipts: ReceiptsRepository,
+  ) {}
+
+  /**
+   * The rows with their data: an event stored by reference gets its receipt as issued (the receipt's
+   * issued fields never change, so the same bytes every time), whatever happened to the receipt since.
+   */
+  async #withData<T extends EventRow>(rows: ReadonlyArray<StoredEventRow<T>>): Promise<T[]> {
+    const ids = rows.flatMap((row) => (row.data === null && row.receipt_id !== null ? [row.receipt_id] : []));
+    const receipts = new Map((await this.receipts.findReceipts(ids)).map((receipt) => [receipt.id, receipt]));
+    return rows.map((row) => {
+      if (row.data !== null) return row as unknown as T;
+      const receipt = row.receipt_id === null ? undefined : receipts.get(row.receipt_id);
+      // The foreign key and the CHECKs of migrations/0017 rule this out.
+      if (!receipt) throw new Error(`event ${row.id} has neither data nor a receipt`);
+      return { ...row, data: { ...issuedReceiptDto(receipt) } } as unknown as T;
+    });
+  }
 
   /**
    * Inserts the event in tx. It is `pending` under job_id when the biller has a webhook_url, and
@@ -126,19 +155,22 @@ export class WebhooksRepository {
    * Events whose delivery was decided already (WebhooksService.planEvents): a job id means pending,
    * none means no endpoint. One JSON array: the event data is JSON already.
    */
-  insertPlannedEventsStatement(events: ReadonlyArray<PlannedEvent & { event: NewEvent }>): Statement {
+  insertPlannedEventsStatement(
+    events: ReadonlyArray<PlannedEvent & { event: PlannedEventInput }>,
+  ): Statement {
     return {
-      text: `INSERT INTO events (id, biller_id, type, data, delivery_status, delivery_job_id)
-       SELECT e.id, e.biller_id, e.type, e.data,
+      text: `INSERT INTO events (id, biller_id, type, data, receipt_id, delivery_status, delivery_job_id)
+       SELECT e.id, e.biller_id, e.type, e.data, e.receipt_id,
               CASE WHEN e.job_id IS NULL THEN 'no_endpoint' ELSE 'pending' END, e.job_id
-         FROM json_to_recordset($1::json) AS e(id text, biller_id text, type text, data json, job_id uuid)`,
+         FROM json_to_recordset($1::json)
+                AS e(id text, biller_id text, type text, data json, receipt_id text, job_id uuid)`,
       values: [
         stringifyAsciiJson(
           events.map((row) => ({
             id: row.id,
             biller_id: row.biller_id,
             type: row.event.type,
-            data: row.event.data,
+            ...('receipt_id' in row.event ? { receipt_id: row.event.receipt_id } : { data: row.event.data }),
             job_id: row.job_id,
           })),
         ),
@@ -147,23 +179,23 @@ export class WebhooksRepository {
   }
 
   async findEvent(id: string, biller_id: string | null): Promise<EventRow | null> {
-    const found = await this.db.query<EventRow>(
+    const found = await this.db.query<StoredEventRow>(
       `SELECT ${COLUMNS} FROM events WHERE id = $1 AND ($2::text IS NULL OR biller_id = $2)`,
       [id, biller_id],
     );
-    return found.rows[0] ?? null;
+    return (await this.#withData(found.rows))[0] ?? null;
   }
 
   /** Newest first; one row more than the page, so the caller knows whether there is more. */
   async listEvents(filter: EventFilter, page: PageRequest): Promise<EventRow[]> {
-    const found = await this.db.query<EventRow>(
+    const found = await this.db.query<StoredEventRow>(
       `SELECT ${COLUMNS} FROM events
         WHERE ($1::text IS NULL OR biller_id = $1) AND ($2::text IS NULL OR type = $2)
           AND ($3::text IS NULL OR delivery_status = $3) AND ($4::text IS NULL OR id < $4)
         ORDER BY id DESC LIMIT $5`,
       [filter.biller_id, filter.type, filter.delivery_status, page.starting_after, page.limit + 1],
     );
-    return found.rows;
+    return this.#withData(found.rows);
   }
 
   /**
@@ -184,16 +216,16 @@ export class WebhooksRepository {
         RETURNING ${E_COLUMNS}`,
       [id, biller_id, job_id],
     );
-    return (updated.rows[0] as EventRow | undefined) ?? null;
+    return (await this.#withData(updated.rows as StoredEventRow[]))[0] ?? null;
   }
 
   async deliveryTarget(id: string): Promise<DeliveryTarget | null> {
-    const found = await this.db.query<DeliveryTarget>(
+    const found = await this.db.query<StoredEventRow<DeliveryTarget>>(
       `SELECT ${E_COLUMNS}, b.webhook_url, b.webhook_secret
          FROM events e JOIN billers b ON b.id = e.biller_id WHERE e.id = $1`,
       [id],
     );
-    return found.rows[0] ?? null;
+    return (await this.#withData(found.rows))[0] ?? null;
   }
 
   /**

@@ -9,7 +9,7 @@ import type { Statement } from '../database/script';
 import type { Queryable } from '../jobs/job-queue';
 import type { EventDto } from './dto/event.dto';
 import { WebhookDelivery } from './webhook-delivery';
-import type { NewEvent } from './webhook-events';
+import type { NewEvent, PlannedEventInput } from './webhook-events';
 import {
   type EventFilter,
   type EventRow,
@@ -115,7 +115,7 @@ export class WebhooksService {
     return this.repository.endpointsOfIntentsStatement(references);
   }
 
-  plannedEventsStatement(planned: readonly PlannedEvent[], events: readonly NewEvent[]): Statement {
+  plannedEventsStatement(planned: readonly PlannedEvent[], events: readonly PlannedEventInput[]): Statement {
     if (planned.length !== events.length) throw new Error('plannedEventsStatement: one event per plan');
     events.forEach((event, index) => {
       if (event.biller_id !== planned[index]!.biller_id)

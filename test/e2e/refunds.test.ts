@@ -10,6 +10,7 @@ import type { GatewayAdapter, GatewayId } from '../../adapters/contract';
 import { GatewaysService } from '../../src/gateways/gateways.service';
 import type { RunningHub } from '../../src/main';
 import { RefundsSweeper } from '../../src/refunds/refunds.sweeper';
+import { WebhooksRepository } from '../../src/webhooks/webhooks.repository';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller, type ErrorBody } from './support/api';
 import {
@@ -185,6 +186,58 @@ describe('Refunds', () => {
     const got = await call<Refund>(hub, 'GET', `/v1/refunds/${body.id}`, { token: agency.api_key });
     assert.equal(got.status, 200);
     assert.deepEqual(got.body, body);
+  });
+
+  it('keeps the receipt.issued event as the receipt was issued after the receipt is cancelled', async () => {
+    const intent = await paidIntent('momo');
+    // Stored as a reference to the receipt (migrations/0017), not as a copy of it.
+    const stored = await db.pool.query<{ id: string; data: unknown; receipt_id: string | null }>(
+      `SELECT e.id, e.data, e.receipt_id FROM events e JOIN receipts r ON r.id = e.receipt_id
+        WHERE e.type = 'receipt.issued' AND r.payment_intent_id = $1`,
+      [intent.id],
+    );
+    assert.equal(stored.rows.length, 1);
+    assert.deepEqual(stored.rows[0], { id: stored.rows[0]!.id, data: null, receipt_id: intent.receipt });
+    const event_id = stored.rows[0]!.id;
+    const event = async () =>
+      (
+        await call<{ type: string; data: Receipt & Record<string, unknown> }>(
+          hub,
+          'GET',
+          `/v1/events/${event_id}`,
+          {
+            token: agency.api_key,
+          },
+        )
+      ).body;
+    const issued = await event();
+    assert.equal(issued.type, 'receipt.issued');
+    // The event's data is the receipt as GET /v1/receipts shows it while issued, keys in the same order.
+    const asIssued = await call<Receipt>(hub, 'GET', `/v1/receipts/${intent.receipt}`, {
+      token: agency.api_key,
+    });
+    assert.equal(JSON.stringify(issued.data), JSON.stringify(asIssued.body));
+    assert.equal((await verify(issued.data.jws)).valid, true);
+
+    const refunded = await refund({ payment_intent: intent.id, reason: 'Hủy hồ sơ' });
+    assert.equal(refunded.body.receipt_action, 'cancelled', refunded.text);
+    assert.equal((await receipt(intent.receipt!)).status, 'cancelled');
+    // The event still says what was issued then, byte for byte: the list, the event and what a
+    // delivery would send.
+    const after = await event();
+    assert.equal(JSON.stringify(after.data), JSON.stringify(issued.data));
+    assert.equal(after.data.status, 'issued');
+    assert.equal(after.data.cancellation_jws, null);
+    const listed = await call<{ data: Array<{ id: string; data: unknown }> }>(
+      hub,
+      'GET',
+      '/v1/events?type=receipt.issued&limit=100',
+      { token: agency.api_key },
+    );
+    const inList = listed.body.data.find((row) => row.id === event_id);
+    assert.equal(JSON.stringify(inList?.data), JSON.stringify(issued.data));
+    const target = await hub.app.get(WebhooksRepository).deliveryTarget(event_id);
+    assert.equal(JSON.stringify(target?.data), JSON.stringify(issued.data));
   });
 
   it('issues a refund receipt for a full refund too with REFUND_RECEIPTS=refund_receipt', async () => {
