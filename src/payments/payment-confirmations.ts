@@ -194,10 +194,10 @@ export class PaymentConfirmations {
    * once, in as few round trips as can be (src/database/script.ts):
    *   1. BEGIN; lock the intents and their bills; read the issuers, the signing key, the billers'
    *      webhook endpoints (their rows held);
-   *   2. the bills and intents paid, the payment_intent.succeeded events (and delivery jobs);
+   *   2. the bills and intents paid, both events of each payment (and their delivery jobs);
    *   3. the ledger's accounts locked and read with the receipt counters moved (one round trip); the
    *      ledger decides and the receipts are numbered and signed here;
-   *   4. the ledger's write, the receipts and the receipt.issued events, and COMMIT (one round trip).
+   *   4. the ledger's write, the receipts, and COMMIT (one round trip).
    * The shared rows are held for two round trips; steps 1-2 of one batch run while another holds them.
    */
   #transaction(batch: Item[]): Promise<Decision[]> {
@@ -314,8 +314,7 @@ export class PaymentConfirmations {
     }
     for (const { item, intent } of applying) await this.ensureAccounts(item.event.gateway, intent.biller_id);
 
-    // 2. The batch's own rows. Receipt ids are drawn now; their rows follow in step 5 (the intents'
-    // reference to them is checked at commit, migrations/0014).
+    // 2. The batch's own rows. Receipt ids are drawn now; their rows follow in step 4.
     const receipt_ids = applying.map(() => newId('receipt'));
     const billers = applying.map(({ intent }) => intent.biller_id);
     const succeededPlan = this.webhooks.planEvents(billers, read.endpoints);
@@ -344,12 +343,25 @@ export class PaymentConfirmations {
         }),
       },
     }));
-    const [billsPaid] = await runScript(tx, [
+    // The receipt.issued events refer to their receipts (rendered from them when read or sent).
+    const issued = applying.map(({ intent }, index) => ({
+      biller_id: intent.biller_id,
+      type: 'receipt.issued' as const,
+      receipt_id: receipt_ids[index]!,
+    }));
+    // Everything that does not need the shared rows, before they are locked: the bills and intents
+    // paid (the intents' and events' references to receipts written in step 4 are checked at commit,
+    // migrations/0018), both events of each payment.
+    const [billsPaid, intentsPaid] = await runScript(tx, [
       paidBills,
+      paidIntents,
       this.webhooks.plannedEventsStatement(succeededPlan, succeeded),
+      this.webhooks.plannedEventsStatement(issuedPlan, issued),
     ]);
     if (billsPaid!.rowCount !== applying.length)
       throw new Error(`${applying.length - (billsPaid!.rowCount ?? 0)} locked open bills did not change`);
+    if (intentsPaid!.rowCount !== applying.length)
+      throw new Error(`${applying.length - (intentsPaid!.rowCount ?? 0)} locked intents did not change`);
     await this.webhooks.enqueuePlanned(tx, [...succeededPlan, ...issuedPlan]);
 
     // 3. The shared rows from here on, in the order of the one-callback path: the ledger's accounts,
@@ -382,23 +394,10 @@ export class PaymentConfirmations {
       read.key ?? (await this.keys.ensureActiveKey()),
     );
 
-    // 4. The ledger's write, the receipts and the receipt.issued events, and COMMIT: one round trip.
-    // The receipt.issued events refer to their receipts (rendered from them when read or sent).
-    const issued = applying.map(({ intent }, index) => ({
-      biller_id: intent.biller_id,
-      type: 'receipt.issued' as const,
-      receipt_id: receipts[index]!.id,
-    }));
+    // 4. The ledger's write and the receipts, and COMMIT: one round trip.
     const [written] = await runScript(tx, [
       { text: decided.write?.text ?? 'SELECT 1 WHERE false' },
       this.receiptRows.insertReceiptsStatement(receipts),
-      // The intents after the receipts they point at; each changes (locked in step 1), else all fail.
-      {
-        text: `WITH paid AS (${paidIntents.text} RETURNING 1)
-               SELECT payhub_expect_rows('payment intents paid', count(*), ${applying.length}) FROM paid`,
-        values: paidIntents.values,
-      },
-      this.webhooks.plannedEventsStatement(issuedPlan, issued),
       ...(options.commit ? [{ text: 'COMMIT' }] : []),
     ]);
     // Cannot differ (INSERT ... SELECT inserts every row or fails); said loudly if it ever did.
