@@ -9,14 +9,18 @@
 // created through the API; then every intent's signed success callback (VNPay IPN GET, MoMo IPN POST,
 // built with the simulators' keys exactly as the gateways send them), 10% of them sent twice, in random
 // order, 64 at a time. Latency: from sending a callback to the gateway's acknowledgement. The tables are
-// ANALYZEd once the bills exist, as autovacuum keeps a running hub's statistics.
+// ANALYZEd once the bills exist, as autovacuum keeps a running hub's statistics. Before each measured
+// phase, the callbacks of BENCH_WARMUP (1,000) other bills go to the same server unmeasured: a hub that
+// has been running has its callback path compiled by V8 (its first second otherwise runs ~25% slower,
+// BENCH_PER_SECOND=1 shows it), and the baseline gets the same.
 // Afterwards: every intent succeeded exactly once (`lost`, `double_posted`) and `payhub ledger verify`.
 // Each measured phase is followed by where its CPU went (scripts/process-cpu.ts): the hub, Postgres and
 // the bench in cores, how busy the machine was, and the CPU milliseconds per payment.
-// Knobs: BENCH_BILLS, BENCH_CALLERS, BENCH_DUPLICATES (share), BENCH_PG_STATS=1 (the hub phase's
+// Knobs: BENCH_BILLS, BENCH_WARMUP, BENCH_CALLERS, BENCH_DUPLICATES (share), BENCH_PG_STATS=1 (the hub phase's
 // statements from pg_stat_statements and the tables' scan counts, printed at the end; embedded Postgres
 // only), BENCH_HUB_PROFILE (a directory for the hub's CPU profile), BENCH_HUB_FLAGS (Node options for
-// the hub, whose stdout is then shown), DATABASE_URL.
+// the hub, whose stdout is then shown), BENCH_PER_SECOND=1 (each phase's answers per second),
+// DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,9 +45,11 @@ import { SIMULATOR_KEYS_FILE, type SimulatorKeys } from '../src/gateways/local-s
 import { cpuSnapshot, cpuUse, describeCpu } from './process-cpu';
 
 const BILLS = Number(process.env.BENCH_BILLS ?? 20_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 64);
 const DUPLICATES = Number(process.env.BENCH_DUPLICATES ?? 0.1);
 const PG_STATS = process.env.BENCH_PG_STATS === '1';
+const PER_SECOND = process.env.BENCH_PER_SECOND === '1';
 const AGENCIES = 3;
 const DATABASE = 'payhub_bench_payments';
 const ROOT = resolve(__dirname, '..');
@@ -54,6 +60,8 @@ interface Payment {
   intent_id: string;
   reference: string;
   amount: bigint;
+  /** The gateway's transaction number for its success, unique in the run. */
+  txn: string;
 }
 
 interface Callback {
@@ -84,6 +92,8 @@ async function phase<T>(
   work: (item: T) => Promise<void>,
 ): Promise<PhaseResult> {
   const latencies: number[] = [];
+  /** BENCH_PER_SECOND: requests answered in each second of the phase (warm-up, stalls). */
+  const perSecond: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
@@ -91,7 +101,10 @@ async function phase<T>(
       for (let index = next++; index < items.length; index = next++) {
         const t0 = process.hrtime.bigint();
         await work(items[index]!);
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const now = process.hrtime.bigint();
+        latencies.push(Number(now - t0) / 1e6);
+        const second = Math.floor(Number(now - started) / 1e9);
+        perSecond[second] = (perSecond[second] ?? 0) + 1;
       }
     }),
   );
@@ -106,6 +119,8 @@ async function phase<T>(
   console.log(
     `${name.padEnd(9)} ${String(result.per_s).padStart(6)} ${name === 'setup' ? 'bills+intents' : 'callbacks'}/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  (${items.length} in ${result.seconds} s)`,
   );
+  if (PER_SECOND)
+    console.log(`${name.padEnd(9)} per second: ${Array.from(perSecond, (n) => n ?? 0).join(' ')}`);
   return result;
 }
 
@@ -181,7 +196,7 @@ async function printPgStats(pool: Pool): Promise<void> {
 }
 
 /** Bills and intents through the API, as billers create them. */
-async function createPayments(hub: string): Promise<Payment[]> {
+async function createPayments(hub: string, count: number): Promise<Payment[]> {
   const agencies = await Promise.all(
     Array.from({ length: AGENCIES }, (_, i) =>
       api<{ api_key: string }>(hub, 'POST', '/v1/billers', ADMIN_TOKEN, {
@@ -190,11 +205,11 @@ async function createPayments(hub: string): Promise<Payment[]> {
       }),
     ),
   );
-  const payments: Payment[] = new Array(BILLS);
+  const payments: Payment[] = new Array(count);
   const t0 = Date.now();
   await phase(
     'setup',
-    Array.from({ length: BILLS }, (_, i) => i),
+    Array.from({ length: count }, (_, i) => i),
     CALLERS,
     async (i) => {
       const key = agencies[i % AGENCIES]!.api_key;
@@ -211,19 +226,25 @@ async function createPayments(hub: string): Promise<Payment[]> {
         bill_id: bill.id,
         method,
       });
-      payments[i] = { method, intent_id: intent.id, reference: intent.reference, amount: BigInt(amount) };
+      payments[i] = {
+        method,
+        intent_id: intent.id,
+        reference: intent.reference,
+        amount: BigInt(amount),
+        txn: String(70_000_000 + i),
+      };
     },
   );
   console.log(
-    `created ${BILLS} bills and intents for ${AGENCIES} agencies in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    `created ${count} bills and intents for ${AGENCIES} agencies in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
   return payments;
 }
 
 /** Each payment's success callback as its gateway sends it, signed with the simulator's keys. */
 function callbacksOf(payments: readonly Payment[], keys: SimulatorKeys, prefix: string): Callback[] {
-  const callbacks = payments.map((payment, i): Callback => {
-    const txn = String(70_000_000 + i);
+  const callbacks = payments.map((payment): Callback => {
+    const txn = payment.txn;
     if (payment.method === 'vnpay') {
       const params: Record<string, string> = {
         vnp_Amount: toWireAmount(payment.amount),
@@ -406,13 +427,15 @@ async function main(): Promise<void> {
     await ensureDatabase(adminUrl, DATABASE);
     const url = withDatabase(adminUrl, DATABASE);
     console.log(
-      `payments bench: ${BILLS} bills across ${AGENCIES} agencies, VNPay and MoMo, ${CALLERS} concurrent callbacks, ` +
+      `payments bench: ${BILLS} bills (and ${WARMUP} for warm-up) across ${AGENCIES} agencies, VNPay and MoMo, ${CALLERS} concurrent callbacks, ` +
         `${Math.round(DUPLICATES * 100)}% duplicates`,
     );
     const started = await startHub(url, hubData);
     hub = started.child;
     const keys = JSON.parse(readFileSync(join(hubData, SIMULATOR_KEYS_FILE), 'utf8')) as SimulatorKeys;
-    const payments = await createPayments(started.url);
+    const created = await createPayments(started.url, WARMUP + BILLS);
+    const warmup = created.slice(0, WARMUP);
+    const payments = created.slice(WARMUP);
 
     const pool = new Pool({ connectionString: url, max: 20 });
     // Statistics for the tables just filled, as autovacuum keeps them on a running hub: without them
@@ -421,6 +444,9 @@ async function main(): Promise<void> {
     const baselineServer = await startBaseline(pool, keys);
     const baselineCallbacks = callbacksOf(payments, keys, '/baseline');
     const local_postgres = postgres !== null;
+    await phase('warm-up', callbacksOf(warmup, keys, '/baseline'), CALLERS, (cb) =>
+      send(baselineServer.url, cb),
+    );
     let cpuFrom = cpuSnapshot(started.child.pid);
     const baseline = await phase('baseline', baselineCallbacks, CALLERS, (cb) =>
       send(baselineServer.url, cb),
@@ -436,6 +462,7 @@ async function main(): Promise<void> {
       await pool.query('SELECT pg_stat_statements_reset(), pg_stat_reset()');
     }
     const hubCallbacks = callbacksOf(payments, keys, '/v1/gateways');
+    await phase('warm-up', callbacksOf(warmup, keys, '/v1/gateways'), CALLERS, (cb) => send(started.url, cb));
     cpuFrom = cpuSnapshot(started.child.pid);
     const result = await phase('hub', hubCallbacks, CALLERS, (cb) => send(started.url, cb));
     console.log(
@@ -452,11 +479,12 @@ async function main(): Promise<void> {
     ).rows[0]!;
     if (pgStats) await printPgStats(pool);
     await pool.end();
-    const lost = BILLS - counts.succeeded;
+    // Every payment the run made, the warm-up's included.
+    const lost = created.length - counts.succeeded;
     const double_posted =
-      Math.max(0, counts.receipts - BILLS) +
-      Math.max(0, counts.posted - BILLS) +
-      Math.max(0, counts.events - BILLS);
+      Math.max(0, counts.receipts - created.length) +
+      Math.max(0, counts.posted - created.length) +
+      Math.max(0, counts.events - created.length);
     const verify = await api<{ ok: boolean }>(started.url, 'GET', '/v1/ledger/verify', ADMIN_TOKEN);
     // Confirmations: the payments the hub applied, per second of the phase that applied them.
     const confirmations_per_s = Math.round(BILLS / result.seconds);
