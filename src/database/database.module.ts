@@ -8,6 +8,7 @@ import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
 import { Db } from './db';
 import type { HubDatabaseConnection } from './hub-database';
+import { StatisticsKeeper } from './statistics-keeper';
 
 /** Injection token of the pg Pool: `@Inject(PG_POOL) pool: Pool`. */
 export const PG_POOL = Symbol('PG_POOL');
@@ -44,6 +45,7 @@ export class DatabaseModule {
         { provide: LEDGER, useFactory: (pool: Pool) => new PgLedger(pool), inject: [PG_POOL] },
         { provide: Db, useFactory: (pool: Pool) => new Db(pool), inject: [PG_POOL] },
         DatabaseLifecycle,
+        StatisticsKeeper,
       ],
       exports: [PG_POOL, LEDGER, DATABASE_CONNECTION, Db],
     };

@@ -1,0 +1,80 @@
+// Statistics for young tables, sooner than autovacuum gives them. A foreign-key check is a plan each
+// Postgres connection makes once and keeps until the table's statistics change: made while `receipts`
+// held a few rows, it scans the whole table; as the table grows by thousands of rows a minute, every
+// payment's check scans it all, until autovacuum (which looks once a minute) analyzes the table and
+// the plan is made again. One bench run went from 700 to 150 payments/s that way and recovered after
+// 57 s (docs/adr/0007). Every few seconds this analyzes the hub's tables that have more than doubled
+// since their last analysis (and grown by at least GROWTH_MIN rows): a few analyses while a table is
+// young, none once it is large, where autovacuum's own rule (10% changed) takes over.
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { HUB_LOGGER } from '../logging/logging.module';
+import type { Logger } from '../logging/logger';
+import { Db } from './db';
+
+export const STATISTICS_INTERVAL_MS = 5_000;
+/** Below this many changed rows a table's plans cannot go far wrong. */
+export const GROWTH_MIN = 500;
+/** One hub process analyzes at a time (any constant shared by every payhub process). */
+const STATISTICS_LOCK = 7_318_004_221;
+
+@Injectable()
+export class StatisticsKeeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<string[]> | null = null;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly db: Db,
+    @Inject(HUB_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'statistics' });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.run(), STATISTICS_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Analyzes the tables that outgrew their statistics; answers their names. One run at a time. */
+  run(): Promise<string[]> {
+    this.running ??= this.analyzeGrown().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** The tables of the hub's schema changed by more than their size at the last analysis. */
+  async grownTables(): Promise<string[]> {
+    const found = await this.db.query<{ name: string }>(
+      `SELECT s.relname AS name FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE s.schemaname = current_schema()
+          AND s.n_mod_since_analyze >= GREATEST($1::int, c.reltuples::bigint)
+        ORDER BY s.relname`,
+      [GROWTH_MIN],
+    );
+    return found.rows.map((row) => row.name);
+  }
+
+  private async analyzeGrown(): Promise<string[]> {
+    try {
+      return await this.db.transaction(async () => {
+        const locked = await this.db.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+          STATISTICS_LOCK,
+        ]);
+        if (!locked.rows[0]!.ok) return [];
+        const tables = await this.grownTables();
+        // Names from the catalog of our own schema, quoted as identifiers.
+        for (const table of tables) await this.db.query(`ANALYZE "${table.replace(/"/g, '""')}"`);
+        if (tables.length > 0) this.logger.info({ tables }, 'analyzed tables that outgrew their statistics');
+        return tables;
+      });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'analyzing grown tables failed');
+      return [];
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}

@@ -1,0 +1,87 @@
+// The statistics keeper analyzes the tables that more than doubled since their last analysis (and
+// changed by at least GROWTH_MIN rows), and only those, on a real Postgres: the plans a connection keeps
+// (foreign-key checks) are then made again for the table as it is now.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { PoolClient } from 'pg';
+import { Db } from '../../src/database/db';
+import { GROWTH_MIN, StatisticsKeeper } from '../../src/database/statistics-keeper';
+import { createLogger } from '../../src/logging/logger';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+describe('statistics keeper', () => {
+  let db: TestDatabase;
+  let keeper: StatisticsKeeper;
+  let writer: PoolClient;
+
+  const stats = async (table: string) =>
+    (
+      await db.pool.query<{ analyzed: Date | null; changed: number; inserted: number }>(
+        `SELECT coalesce(last_analyze, last_autoanalyze) AS analyzed, n_mod_since_analyze::int AS changed,
+                n_tup_ins::int AS inserted
+           FROM pg_stat_user_tables WHERE relname = $1`,
+        [table],
+      )
+    ).rows[0]!;
+  /** A write whose statistics are in pg_stat_user_tables once it returns (they travel a moment later). */
+  const write = async (sql: string, values: unknown[], table: string, inserted: number) => {
+    await writer.query('SELECT pg_stat_force_next_flush()');
+    await writer.query(sql, values);
+    await until(async () => (await stats(table)).inserted === inserted);
+  };
+  const analyze = async (tables: string[]) => {
+    await writer.query(`ANALYZE ${tables.join(', ')}`);
+    for (const table of tables) await until(async () => (await stats(table)).changed === 0);
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    writer = await db.pool.connect();
+    keeper = new StatisticsKeeper(new Db(db.pool), createLogger('silent'));
+    await writer.query('CREATE TABLE young (id int PRIMARY KEY)');
+    await writer.query('CREATE TABLE steady (id int PRIMARY KEY)');
+    await write('INSERT INTO steady SELECT generate_series(1, 3000)', [], 'steady', 3000);
+    await analyze(['young', 'steady']);
+  });
+  after(async () => {
+    writer?.release();
+    await keeper?.onModuleDestroy();
+    await db?.drop();
+  });
+
+  it('leaves a table alone until it has changed by GROWTH_MIN rows', async () => {
+    await write(
+      'INSERT INTO young SELECT generate_series(1, $1::int)',
+      [GROWTH_MIN - 1],
+      'young',
+      GROWTH_MIN - 1,
+    );
+    assert.equal((await stats('young')).changed, GROWTH_MIN - 1);
+    assert.ok(!(await keeper.grownTables()).includes('young'));
+    assert.deepEqual(await keeper.run(), []);
+  });
+
+  it('analyzes a table that more than doubled, and not one that grew by less than its size', async () => {
+    await write('INSERT INTO young SELECT generate_series($1::int, 5000)', [GROWTH_MIN], 'young', 5000);
+    // steady: 3,000 rows at its analysis; 2,000 more is less than double.
+    await write('INSERT INTO steady SELECT generate_series(3001, 5000)', [], 'steady', 5000);
+    const steadyBefore = await stats('steady');
+    assert.equal(steadyBefore.changed, 2000);
+    assert.deepEqual(await keeper.grownTables(), ['young']);
+    assert.deepEqual(await keeper.run(), ['young']);
+    await until(async () => (await stats('young')).changed === 0);
+    assert.notEqual((await stats('young')).analyzed, null);
+    assert.deepEqual((await stats('steady')).analyzed, steadyBefore.analyzed);
+    // Analyzed at 5,000 rows: 600 more is no reason to analyze it again.
+    await write('INSERT INTO young SELECT generate_series(5001, 5600)', [], 'young', 5600);
+    assert.deepEqual(await keeper.run(), []);
+  });
+});
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('statistics did not arrive');
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
+}
