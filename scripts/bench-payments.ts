@@ -24,13 +24,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
@@ -43,6 +37,7 @@ import { freePort, startEmbeddedPostgres, type RunningPostgres } from '../src/da
 import { ensureDatabase, withDatabase } from '../src/database/pool';
 import { SIMULATOR_KEYS_FILE, type SimulatorKeys } from '../src/gateways/local-simulators';
 import { cpuSnapshot, cpuUse, describeCpu } from './process-cpu';
+import { KeepAliveCallers } from './keep-alive-caller';
 
 const BILLS = Number(process.env.BENCH_BILLS ?? 20_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
@@ -298,46 +293,20 @@ function callbacksOf(payments: readonly Payment[], keys: SimulatorKeys, prefix: 
   return all;
 }
 
-/** Keep-alive connections, one per caller, as a gateway's sender pool would hold them. */
-const agent = new Agent({ keepAlive: true, maxSockets: CALLERS });
+const MOMO_CONTENT_TYPE = 'application/json; charset=UTF-8';
 
-function post(url: URL, method: string, body: string | null): Promise<{ status: number; text: string }> {
-  return new Promise((done, fail) => {
-    const request = httpRequest(
-      url,
-      {
-        method,
-        agent,
-        headers:
-          body === null
-            ? {}
-            : {
-                'content-type': 'application/json; charset=UTF-8',
-                'content-length': Buffer.byteLength(body),
-              },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          done({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        response.on('error', fail);
-      },
-    );
-    request.on('error', fail);
-    request.end(body ?? undefined);
-  });
-}
+/** Keep-alive connections per server, one per caller in flight, as a gateway's sender pool holds them. */
+const callers = new Map<string, KeepAliveCallers>();
 
 async function send(base: string, callback: Callback): Promise<void> {
-  const response = await post(new URL(`${base}${callback.path}`), callback.method, callback.body);
+  let pool = callers.get(base);
+  if (!pool) callers.set(base, (pool = new KeepAliveCallers(base)));
+  const response = await pool.request(callback.method, callback.path, callback.body, MOMO_CONTENT_TYPE);
   // VNPay: 200 {RspCode 00|02}; MoMo: 204 (or 200) once recorded or already confirmed.
-  const ok = callback.method === 'GET' ? /"RspCode":"0[02]"/.test(response.text) : response.status < 300;
+  const text = response.body.toString('utf8');
+  const ok = callback.method === 'GET' ? /"RspCode":"0[02]"/.test(text) : response.status < 300;
   if (!ok)
-    throw new Error(
-      `callback ${callback.method} ${callback.path.slice(0, 40)}: ${response.status} ${response.text}`,
-    );
+    throw new Error(`callback ${callback.method} ${callback.path.slice(0, 40)}: ${response.status} ${text}`);
 }
 
 /**
@@ -454,6 +423,7 @@ async function main(): Promise<void> {
     console.log(
       describeCpu(cpuUse(cpuFrom, cpuSnapshot(started.child.pid), BILLS), 'payment', { local_postgres }),
     );
+    callers.get(baselineServer.url)?.close();
     await baselineServer.close();
 
     const pgStats = PG_STATS && postgres !== null;
@@ -503,6 +473,7 @@ async function main(): Promise<void> {
     );
     if (lost !== 0 || double_posted !== 0 || !verify.ok) process.exitCode = 1;
   } finally {
+    for (const open of callers.values()) open.close();
     if (hub && hub.exitCode === null) {
       const exited = new Promise((done) => hub!.once('exit', done));
       hub.kill('SIGTERM');
