@@ -19,7 +19,7 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface RunningPostgres {
-  /** Connection string for the `postgres` superuser on the server. */
+  /** Connection string for the `postgres` superuser on the server (its Unix socket when it has one). */
   url: string;
   port: number;
   stop(): Promise<void>;
@@ -37,6 +37,18 @@ export async function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * Where the embedded Postgres puts its Unix socket: the cluster's own directory. The hub talks to it
+ * there rather than over loopback TCP, which ran both ends' TCP stacks on every round trip
+ * (docs/adr/0007). The socket's path must fit a sockaddr_un (108 bytes) and the setting is a
+ * comma-separated list: a directory too deep for it, or with other characters in its path, answers
+ * null and the hub uses TCP.
+ */
+export function socketDirectoryFor(clusterDir: string, port: number): string | null {
+  const fits = Buffer.byteLength(join(clusterDir, `.s.PGSQL.${port}.lock`)) < 100;
+  return fits && /^[A-Za-z0-9_./-]+$/.test(clusterDir) ? clusterDir : null;
 }
 
 function readOrCreatePassword(file: string): string {
@@ -59,13 +71,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = readOrCreatePassword(join(dataRoot, 'postgres.password'));
   const port = options.port ?? (await freePort());
   const log = options.log ?? (() => undefined);
+  const socketDir = socketDirectoryFor(clusterDir, port);
   const flags = [
     '-c',
     `max_connections=${options.max_connections ?? 200}`,
     '-c',
     'listen_addresses=127.0.0.1',
     '-c',
-    'unix_socket_directories=',
+    `unix_socket_directories=${socketDir ?? ''}`,
     '-c',
     'shared_buffers=256MB',
     // A new 16 MB WAL segment is not zero-filled first: on a young cluster (no segments to recycle yet)
@@ -93,7 +106,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  // pg takes a socket directory as the `host` parameter; the port names the socket file.
+  const socket = socketDir === null ? '' : `?host=${encodeURIComponent(socketDir)}`;
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres${socket}`;
   return {
     url,
     port,

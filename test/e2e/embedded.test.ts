@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { socketDirectoryFor } from '../../src/database/embedded-postgres';
 import { spawnHub } from './support/hub';
 
 // `npm start` with no DATABASE_URL: the hub runs its own Postgres under HUB_DATA_DIR.
@@ -22,6 +24,33 @@ describe('hub on its embedded Postgres', () => {
     const migrated = hub.logs().find((line) => line.msg === 'migrations applied');
     assert.ok(Array.isArray(migrated?.applied) && migrated.applied.includes('0001_ledger'));
     assert.ok(existsSync(postmasterPid), 'Postgres is running');
+    // The hub's connections come over the cluster's Unix socket (client_port -1); TCP still listens on
+    // loopback for anyone else (this test's own connection).
+    const [, , , port, socketDir, tcpAddress] = readFileSync(postmasterPid, 'utf8').split('\n');
+    assert.equal(socketDir, join(dataDir, 'postgres'));
+    assert.equal(tcpAddress, '127.0.0.1');
+    const observer = new Client({
+      host: '127.0.0.1',
+      port: Number(port),
+      user: 'postgres',
+      database: 'postgres',
+      password: readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim(),
+    });
+    await observer.connect();
+    try {
+      const { rows } = await observer.query<{ client_port: number; client_addr: string | null }>(
+        `SELECT client_port, client_addr FROM pg_stat_activity
+          WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      );
+      assert.ok(rows.length > 0, 'the hub holds connections');
+      assert.deepEqual(
+        rows.filter((row) => row.client_port !== -1 || row.client_addr !== null),
+        [],
+        'every hub connection is on the Unix socket',
+      );
+    } finally {
+      await observer.end();
+    }
 
     hub.signal('SIGTERM');
     const result = await hub.exited;
@@ -50,6 +79,14 @@ describe('hub on its embedded Postgres', () => {
     );
     assert.ok(lines.some((line) => line.msg === 'embedded postgres stopped'));
     assert.ok(!existsSync(postmasterPid), 'Postgres shut down cleanly (it removes postmaster.pid last)');
+  });
+
+  it('puts the socket in the cluster directory when its path fits a sockaddr_un and the setting', () => {
+    assert.equal(socketDirectoryFor('/tmp/payhub-x/postgres', 54321), '/tmp/payhub-x/postgres');
+    const deep = '/tmp/' + 'd'.repeat(80) + '/postgres';
+    assert.equal(socketDirectoryFor(deep, 54321), null, 'too long for sun_path: TCP');
+    assert.equal(socketDirectoryFor('/tmp/two,dirs/postgres', 5432), null, 'a comma would split the list');
+    assert.equal(socketDirectoryFor('/tmp/with space/postgres', 5432), null);
   });
 
   it('reuses the data on a second start, and stops on SIGINT with exit 0', async () => {
