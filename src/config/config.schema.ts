@@ -118,7 +118,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     name: 'DATABASE_URL',
     default_text: null,
     description:
-      'A `postgres://` or `postgresql://` URL. Unset: an embedded Postgres is started with its data under `HUB_DATA_DIR`.',
+      'A `postgres://` or `postgresql://` URL. Unset: an embedded Postgres is started with its data under `HUB_DATA_DIR`; the hub reaches it over a Unix socket in that directory (loopback TCP when the path is too long for one).',
     secret: true,
   },
   {
