@@ -74,7 +74,7 @@ export class AgencyRepository {
   /** Bills cancelled per Vietnam day in the period (the statement's "closed otherwise", day by day). */
   async closedOtherwiseByDay(biller_id: string, period: StatementPeriod): Promise<Map<string, number>> {
     const found = await this.db.query<{ day: string; n: number }>(
-      `SELECT to_char(cancelled_at AT TIME ZONE '+07:00', 'YYYY-MM-DD') AS day, count(*)::int AS n
+      `SELECT to_char(cancelled_at AT TIME ZONE INTERVAL '+07:00', 'YYYY-MM-DD') AS day, count(*)::int AS n
          FROM bills
         WHERE biller_id = $1 AND status = 'cancelled' AND cancelled_at >= $2 AND cancelled_at < $3
         GROUP BY 1`,

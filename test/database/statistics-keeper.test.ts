@@ -23,10 +23,15 @@ describe('statistics keeper', () => {
         [table],
       )
     ).rows[0]!;
-  /** A write whose statistics are in pg_stat_user_tables once it returns (they travel a moment later). */
+  /**
+   * A write whose statistics are in pg_stat_user_tables once it returns. A backend flushes its
+   * statistics when it goes idle, at most once a second, and after a flush that found an entry busy
+   * only 10 s later; pg_stat_force_next_flush() makes the next idle moment flush whatever is pending,
+   * so it follows the write (before it, its own idle moment would use it up).
+   */
   const write = async (sql: string, values: unknown[], table: string, inserted: number) => {
-    await writer.query('SELECT pg_stat_force_next_flush()');
     await writer.query(sql, values);
+    await writer.query('SELECT pg_stat_force_next_flush()');
     await until(async () => (await stats(table)).inserted === inserted);
   };
   const analyze = async (tables: string[]) => {

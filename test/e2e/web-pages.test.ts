@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningHub } from '../../src/main';
 import { ReceiptsService } from '../../src/receipts/receipts.service';
+import { periodOf } from '../../src/reports/statement';
+import { AgencyRepository } from '../../src/web/agency.controller';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller } from './support/api';
 import { bootCallbackHub } from './support/gateway-payments';
@@ -93,6 +95,30 @@ describe('web pages: links, sessions, CSRF', () => {
     const page = await fetch(other.checkout_url);
     assert.equal(page.status, 410);
     assert.match(await page.text(), /data-status="cancelled"/);
+  });
+
+  it('counts a cancelled bill on the Vietnam day it was cancelled, either side of midnight', async () => {
+    // 23:30 and 00:30 in Vietnam (UTC+7): the dashboard's "closed otherwise" days. A POSIX-style
+    // AT TIME ZONE '+07:00' would read them as UTC-7 and put both on the day before.
+    const late = await bill();
+    const early = await bill();
+    for (const id of [late.id, early.id])
+      assert.equal(
+        (await call(hub, 'POST', `/v1/bills/${id}/cancel`, { token: agency.api_key })).status,
+        200,
+      );
+    await db.pool.query(`UPDATE bills SET cancelled_at = $2 WHERE id = $1`, [
+      late.id,
+      '2026-03-01T16:30:00Z',
+    ]);
+    await db.pool.query(`UPDATE bills SET cancelled_at = $2 WHERE id = $1`, [
+      early.id,
+      '2026-03-01T17:30:00Z',
+    ]);
+    const days = await hub.app
+      .get(AgencyRepository)
+      .closedOtherwiseByDay(agency.id, periodOf('2026-02-28', '2026-03-02')!);
+    assert.deepEqual(Object.fromEntries(days), { '2026-03-01': 1, '2026-03-02': 1 });
   });
 
   it('shows the bill on a signed link, escaped, with the pages’ headers and nothing secret', async () => {
