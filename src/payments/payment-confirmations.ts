@@ -1,5 +1,6 @@
 // Gateway confirmations applied in batches (group commit, docs/adr/0007): concurrent successful
-// callbacks queue here and a runner applies up to BATCH_MAX of them in ONE database transaction with
+// callbacks queue here (while a batch is in flight, the next one forms: BATCH_MIN, BATCH_WAIT_MS) and
+// a runner applies up to BATCH_MAX of them in ONE database transaction with
 // set-based SQL in four round trips (see #transaction): the intents and bills locked in id order, the
 // one-callback path's checks made on the locked rows, one ledger call for every linked group, the
 // receipts numbered per series in one counter move, the events and their delivery jobs. The hot rows
@@ -48,6 +49,15 @@ import {
 const BATCH_MAX = 128;
 /** Batches in flight at once from this process (each holds one connection). */
 const IN_FLIGHT_MAX = 2;
+/**
+ * Group commit's commit_delay: while a batch is in flight, the next one starts once this many
+ * confirmations wait, or BATCH_WAIT_MS after the first of them, or when nothing is in flight any
+ * more, whichever comes first. A batch started at once took whoever had arrived since the last one
+ * left (often a handful); larger batches cost less per payment (docs/adr/0007: ~1.25 instead of ~1.65
+ * ms of CPU, ~30% more payments per second). A callback that finds nothing in flight never waits.
+ */
+const BATCH_MIN = 24;
+const BATCH_WAIT_MS = 3;
 /** Times a batch is run again after a deadlock or a serialization failure, before going item by item. */
 const RETRIES_MAX = 5;
 const RETRYABLE_PG_CODES = new Set(['40P01', '40001']);
@@ -93,8 +103,12 @@ export class PaymentConfirmations {
   readonly #ensured = new Set<string>();
   #inFlight = 0;
   #pumpScheduled = false;
+  /** Set while a batch is forming: it starts when this fires, if nothing started it earlier. */
+  #forming: NodeJS.Timeout | null = null;
   /** Counters for tests and operators: batches committed and the confirmations they applied. */
   readonly stats = { batches: 0, applied: 0, largest: 0, fallbacks: 0 };
+  /** How the next batch forms while one is in flight (BATCH_MIN, BATCH_WAIT_MS); tests change it. */
+  readonly forming = { min: BATCH_MIN, wait_ms: BATCH_WAIT_MS };
 
   constructor(
     private readonly db: Db,
@@ -134,7 +148,28 @@ export class PaymentConfirmations {
     });
   }
 
+  /** Confirmations waiting for a batch (for tests and operators). */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
   #pump(): void {
+    if (this.#queue.length === 0 || this.#inFlight >= IN_FLIGHT_MAX) return;
+    if (this.#inFlight > 0 && this.#queue.length < this.forming.min) {
+      this.#forming ??= setTimeout(() => {
+        this.#forming = null;
+        this.#launch();
+      }, this.forming.wait_ms);
+      return;
+    }
+    this.#launch();
+  }
+
+  #launch(): void {
+    if (this.#forming) {
+      clearTimeout(this.#forming);
+      this.#forming = null;
+    }
     while (this.#inFlight < IN_FLIGHT_MAX && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, BATCH_MAX);
       this.#inFlight++;

@@ -227,6 +227,51 @@ describe('batched payment confirmations', () => {
     await ledgerOk();
   });
 
+  it('forms the next batch while one is in flight, and never holds a confirmation when none is', async () => {
+    const confirmations = hub.app.get(PaymentConfirmations);
+    const agency = await createBiller(hub, { name: 'Sở Tài nguyên và Môi trường', kind: 'agency' });
+    const paying = await Promise.all(Array.from({ length: 6 }, (_, i) => billAndIntent(agency, 30_000 + i)));
+    const pay = (intent: Intent) => ipn(signedIpn({ ref: intent.reference, amount: BigInt(intent.amount) }));
+    const defaults = { ...confirmations.forming };
+    // A wait far longer than this test may take: only the other rules can start a batch here.
+    Object.assign(confirmations.forming, { min: 4, wait_ms: 600_000 });
+    const holder = await db.pool.connect();
+    try {
+      // Nothing in flight: a lone confirmation is applied at once.
+      assert.equal(await pay(paying[0]!), '00');
+      // A batch held at the ledger's clearing account (as behind a long batch of another process).
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM ledger_accounts WHERE id = 'clearing:vnpay' FOR UPDATE`);
+      const batches = confirmations.stats.batches;
+      const held = pay(paying[1]!);
+      await until(
+        async () =>
+          (await count(
+            `pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )) === 1,
+        'the first batch to wait for the held account',
+      );
+      // Three more, one after another: they wait for a fourth while that batch is in flight...
+      const rest: Array<Promise<string>> = [];
+      for (const intent of paying.slice(2, 5)) {
+        rest.push(pay(intent));
+        await until(async () => confirmations.waiting === rest.length, `${rest.length} waiting`);
+      }
+      // ...which starts them together, behind the held one.
+      rest.push(pay(paying[5]!));
+      await until(async () => confirmations.waiting === 0, 'the second batch to start');
+      await holder.query('COMMIT');
+      assert.deepEqual(await Promise.all([held, ...rest]), Array<string>(5).fill('00'));
+      assert.equal(confirmations.stats.batches - batches, 2, 'one batch of one, one of four');
+      for (const intent of paying) assert.equal(await status(intent.id), 'succeeded');
+      await ledgerOk();
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      Object.assign(confirmations.forming, defaults);
+    }
+  });
+
   it('answers each item of a mixed burst on its own: duplicates, second payments, a wrong amount', async () => {
     const agency = await createBiller(hub, { name: 'Sở Tài nguyên và Môi trường', kind: 'agency' });
     // A bill paid before the burst, and a second attempt at it.
