@@ -3,17 +3,19 @@
 // held a few rows, it scans the whole table; as the table grows by thousands of rows a minute, every
 // payment's check scans it all, until autovacuum (which looks once a minute) analyzes the table and
 // the plan is made again. One bench run went from 700 to 150 payments/s that way and recovered after
-// 57 s (docs/adr/0007). Every few seconds this analyzes the hub's tables that have more than doubled
-// since their last analysis (and grown by at least GROWTH_MIN rows): a few analyses while a table is
-// young, none once it is large, where autovacuum's own rule (10% changed) takes over.
+// 57 s (docs/adr/0007). Every second this analyzes the hub's tables that have more than doubled since
+// their last analysis (and grown by at least GROWTH_MIN rows): a few analyses while a table is young,
+// none once it is large, where autovacuum's own rule (10% changed) takes over. Every 5 s and from 500
+// rows was too late: a table analyzed while empty (a new province, or a bench that analyzes after its
+// set-up) had the first 1,000 receipts' checks scan it for seconds, a tenth of Postgres's time.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
 import { Db } from './db';
 
-export const STATISTICS_INTERVAL_MS = 5_000;
+export const STATISTICS_INTERVAL_MS = 1_000;
 /** Below this many changed rows a table's plans cannot go far wrong. */
-export const GROWTH_MIN = 500;
+export const GROWTH_MIN = 200;
 /** One hub process analyzes at a time (any constant shared by every payhub process). */
 const STATISTICS_LOCK = 7_318_004_221;
 
