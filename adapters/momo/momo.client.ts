@@ -23,6 +23,7 @@ import {
   type SettlementRow,
 } from '../contract';
 import { requireSecret } from '../shared/config';
+import { fetchText } from '../shared/http';
 import { amountRejection } from '../shared/order';
 import { toSafeText } from '../shared/text';
 import { CREATE_FIELDS, IPN_FIELDS, QUERY_FIELDS, REFUND_FIELDS, sign, verify } from './momo.signature';
@@ -562,14 +563,17 @@ export class MomoClient implements GatewayAdapter {
   }
 
   async #post(endpoint: 'create' | 'query' | 'refund', body: object): Promise<unknown> {
-    const doFetch = this.#fetch ?? fetch;
-    const response = await doFetch(`${this.api_base_url}/${endpoint}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=UTF-8' },
-      body: toWireJson(body),
-      signal: AbortSignal.timeout(this.timeout_ms),
-    });
-    return parseJsonObject(await response.text());
+    const { text } = await fetchText(
+      this.#fetch,
+      `${this.api_base_url}/${endpoint}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+        body: toWireJson(body),
+      },
+      this.timeout_ms,
+    );
+    return parseJsonObject(text);
   }
 
   #asRejection(error: unknown): Refused {

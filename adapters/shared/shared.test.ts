@@ -1,8 +1,12 @@
 // The shared helpers every adapter signs and dates with.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { safeEqualHex } from './crypto';
+import { deadline, fetchText } from './http';
 import { SAFE_TEXT, toSafeText } from './text';
 import { formatVietnamTime, parseVietnamTime14 } from './time';
 
@@ -66,5 +70,38 @@ describe('toSafeText', () => {
 
   it('always lands in the safe set', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => SAFE_TEXT.test(toSafeText(s))));
+  });
+});
+
+describe('deadline and fetchText', () => {
+  it('aborts with a TimeoutError once the time is up, and never once cleared', async () => {
+    const expired = deadline(10);
+    const cleared = deadline(10);
+    cleared.clear();
+    await sleep(40);
+    assert.equal(expired.signal.aborted, true);
+    assert.equal((expired.signal.reason as Error).name, 'TimeoutError');
+    assert.equal(cleared.signal.aborted, false);
+  });
+
+  it('reads an answer over loopback HTTP, and times out on one that never comes', async () => {
+    const server = createServer((request, response) => {
+      if (request.url === '/slow') return; // never answers
+      response.writeHead(201, { 'content-type': 'text/plain' }).end(`got ${request.method}`);
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      assert.deepEqual(await fetchText(undefined, `${base}/fast`, { method: 'POST', body: 'x' }, 2_000), {
+        status: 201,
+        text: 'got POST',
+      });
+      await assert.rejects(fetchText(undefined, `${base}/slow`, { method: 'GET' }, 50), {
+        name: 'TimeoutError',
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((closed) => server.close(() => closed()));
+    }
   });
 });

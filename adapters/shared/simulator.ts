@@ -4,6 +4,7 @@
 // gateway-specific parts (formats, signatures, codes) live in `<gw>/<gw>.simulator.ts`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fetchText } from './http';
 
 export interface SimRequest {
   readonly method: string;
@@ -263,13 +264,17 @@ export class CallbackSender {
 
   async #call(callback: OutgoingCallback): Promise<{ status: number; body: string }> {
     try {
-      const response = await fetch(callback.url, {
-        method: callback.method,
-        headers: callback.headers,
-        body: callback.method === 'POST' ? callback.body : undefined,
-        signal: AbortSignal.timeout(this.timeout_ms),
-      });
-      return { status: response.status, body: await response.text() };
+      const { status, text } = await fetchText(
+        undefined,
+        callback.url,
+        {
+          method: callback.method,
+          headers: callback.headers,
+          body: callback.method === 'POST' ? callback.body : undefined,
+        },
+        this.timeout_ms,
+      );
+      return { status, body: text };
     } catch {
       return { status: 0, body: '' };
     }

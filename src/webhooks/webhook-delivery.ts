@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
+import { deadline } from '../../adapters/shared/http';
 import { stringifyJson } from '../common/json';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/config.schema';
@@ -156,6 +157,7 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
     const timeout_ms = this.config.webhook_timeout_ms;
     const signature = signWebhook(secret, body, Math.floor(Date.now() / 1000));
     let status: number;
+    const { signal, clear } = deadline(timeout_ms);
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -166,13 +168,15 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeout_ms),
+        signal,
       });
       status = response.status;
       // The answer's body means nothing to the hub; drop it so the connection is freed.
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
       return { delivered: false, error: failureReason(error, timeout_ms) };
+    } finally {
+      clear();
     }
     return status >= 200 && status < 300
       ? { delivered: true }
