@@ -12,7 +12,7 @@ import { stringifyJson } from './common/json';
 import { ConfigError, loadConfig, type HubConfig } from './config/config.schema';
 import { openHubDatabase, type HubDatabaseConnection } from './database/hub-database';
 import { setupOpenApi } from './docs/openapi';
-import { createLogger, PinoNestLogger, type Logger } from './logging/logger';
+import { createLogger, lazyChildLogger, PinoNestLogger, type Logger } from './logging/logger';
 import { MetricsService } from './metrics/metrics.service';
 
 /** After this long a shutdown is stuck (a query that never returns): exit 1 rather than hang. */
@@ -57,7 +57,12 @@ export async function createApp(config: HubConfig, options: HubOptions = {}): Pr
   });
   let app: NestFastifyApplication | null = null;
   try {
-    const adapter = new FastifyAdapter({ loggerInstance: logger, genReqId: requestId });
+    const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      genReqId: requestId,
+      childLoggerFactory: (parent: unknown, bindings: Record<string, unknown>, options: object) =>
+        lazyChildLogger(parent as Logger, bindings, options),
+    });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, logger, database }),
       adapter,

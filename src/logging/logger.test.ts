@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger, PinoNestLogger } from './logger';
+import { createLogger, lazyChildLogger, PinoNestLogger } from './logger';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -53,5 +53,41 @@ describe('logger', () => {
       ],
     );
     assert.match(String(lines()[1]!.stack), /at x/);
+  });
+});
+
+describe('lazyChildLogger', () => {
+  it('makes the child on its first enabled line, which carries the bindings, and never for a disabled one', () => {
+    const { stream, lines } = capture();
+    const parent = createLogger('warn', stream);
+    let made = 0;
+    const child = parent.child.bind(parent);
+    parent.child = ((bindings, options) => {
+      made++;
+      return child(bindings, options);
+    }) as typeof parent.child;
+    const lazy = lazyChildLogger(parent, { reqId: 'r-1' }, {});
+    lazy.info('not written');
+    lazy.debug('not written');
+    assert.equal(made, 0);
+    assert.equal(lazy.level, 'warn');
+    lazy.warn({ code: 'x' }, 'written');
+    lazy.error('also written');
+    lazy.info('still not written');
+    assert.equal(made, 1);
+    // pino's children inherit the parent's own properties: the spy goes before a child's child is made.
+    delete (parent as { child?: unknown }).child;
+    lazy.child({ part: 'inner' }).error('nested');
+    assert.deepEqual(
+      lines().map((line) => [line.msg, line.reqId, line.part ?? null]),
+      [
+        ['written', 'r-1', null],
+        ['also written', 'r-1', null],
+        ['nested', 'r-1', 'inner'],
+      ],
+    );
+    lazy.level = 'info';
+    lazy.info('now written');
+    assert.equal(lines().at(-1)!.msg, 'now written');
   });
 });
