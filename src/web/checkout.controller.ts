@@ -90,6 +90,9 @@ interface Loaded {
 @ApiTags('pages')
 @Controller('pay')
 export class CheckoutController {
+  /** Attempts being created, by bill and method: concurrent POSTs of one checkout share one. */
+  readonly #creating = new Map<string, ReturnType<PaymentIntentsService['create']>>();
+
   constructor(
     private readonly pages: WebPages,
     private readonly links: CheckoutLinks,
@@ -156,12 +159,19 @@ export class CheckoutController {
     if (waiting) next = { id: waiting.id, action: waiting.next_action! };
     else {
       const principal: Principal = { kind: 'biller', biller_id: loaded.biller_id, key_id: 'checkout' };
+      // A double click: the second POST arrives while the first still waits for the gateway (the
+      // attempt has no link yet, so it is not reused above); it shares that creation instead of a
+      // second attempt at the gateway. Within this process (docs/pages.md).
+      const key = `${bill_id}\u0000${method}`;
+      let creating = this.#creating.get(key);
+      if (!creating) {
+        creating = this.intents
+          .create(principal, { bill_id, method, return_url: this.links.url(bill_id, '/return') }, request.ip)
+          .finally(() => this.#creating.delete(key));
+        this.#creating.set(key, creating);
+      }
       try {
-        const created = await this.intents.create(
-          principal,
-          { bill_id, method, return_url: this.links.url(bill_id, '/return') },
-          request.ip,
-        );
+        const created = await creating;
         next = { id: created.id, action: created.next_action as StoredNextAction };
       } catch (error) {
         if (!(error instanceof HubError)) throw error;

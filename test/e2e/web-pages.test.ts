@@ -224,6 +224,16 @@ describe('web pages: links, sessions, CSRF', () => {
       new RegExp(`^/pay/${created.id}/vietqr/pi_[0-9A-Z]{26}\\?sig=${sig}$`),
     );
     assert.equal(await intents(), 2);
+    // A double click: two POSTs at once, before the gateway has answered the first, share one attempt.
+    const clicks = await Promise.all(
+      [1, 2].map(() => post(action, { sig, method: 'momo', _csrf: token }, { cookie })),
+    );
+    assert.deepEqual(
+      clicks.map((click) => click.status),
+      [303, 303],
+    );
+    assert.equal(clicks[0]!.headers.get('location'), clicks[1]!.headers.get('location'));
+    assert.equal(await intents(), 3);
   });
 
   it('switches to English with ?lang=en and keeps the choice in a cookie', async () => {
