@@ -89,5 +89,8 @@ describe('lazyChildLogger', () => {
     lazy.level = 'info';
     lazy.info('now written');
     assert.equal(lines().at(-1)!.msg, 'now written');
+    // A route's own level decides for its requests: debug lines written under a parent at warn.
+    lazyChildLogger(parent, { reqId: 'r-2' }, { level: 'debug' }).debug('route level');
+    assert.deepEqual([lines().at(-1)!.msg, lines().at(-1)!.reqId], ['route level', 'r-2']);
   });
 });

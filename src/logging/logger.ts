@@ -108,31 +108,66 @@ export function stderrDestination(): DestinationStream {
   return pino.destination({ fd: 2, sync: true });
 }
 
-const LOG_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** A child logger made on its first line at a level the parent writes (see lazyChildLogger). */
+class LazyChildLogger {
+  #child: Logger | null = null;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: object,
+  ) {}
+
+  #real(): Logger {
+    return (this.#child ??= this.parent.child(this.bindings, this.options));
+  }
+
+  #write(method: LogMethod, args: unknown[]): void {
+    if (this.#child === null && !this.parent.isLevelEnabled(method)) return;
+    (this.#real()[method] as (...line: unknown[]) => void)(...args);
+  }
+
+  get level(): string {
+    return (this.#child ?? this.parent).level;
+  }
+  set level(level: string) {
+    this.#real().level = level;
+  }
+  isLevelEnabled(level: string): boolean {
+    return this.#real().isLevelEnabled(level);
+  }
+  child(bindings: Record<string, unknown>, options?: object): Logger {
+    return this.#real().child(bindings, options);
+  }
+  fatal(...args: unknown[]): void {
+    this.#write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.#write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.#write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.#write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.#write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.#write('trace', args);
+  }
+}
 
 /**
  * Fastify's childLoggerFactory: each request's logger (bound to its request id) is made on its first
  * line at an enabled level. Fastify makes one per request and pino's child() costs ~2% of the event
- * loop under the confirmations' load, mostly for requests that log nothing (LOG_LEVEL=warn).
+ * loop under the confirmations' load, mostly for requests that log nothing (LOG_LEVEL=warn). A route
+ * with a level of its own gets its child at once (its level, not the parent's, decides what is written).
  */
 export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>, options: object): Logger {
-  let child: Logger | null = null;
-  const real = (): Logger => (child ??= parent.child(bindings, options));
-  const lazy: Record<string, unknown> = {
-    child: (more: Record<string, unknown>, moreOptions?: object) => real().child(more, moreOptions),
-    isLevelEnabled: (level: string) => real().isLevelEnabled(level),
-  };
-  for (const method of LOG_METHODS) {
-    lazy[method] = (...args: unknown[]) => {
-      if (child === null && !parent.isLevelEnabled(method)) return;
-      (real()[method] as (...line: unknown[]) => void)(...args);
-    };
-  }
-  Object.defineProperty(lazy, 'level', {
-    get: () => (child ?? parent).level,
-    set: (level: string) => {
-      real().level = level;
-    },
-  });
-  return lazy as unknown as Logger;
+  if ('level' in options) return parent.child(bindings, options as { level: string });
+  return new LazyChildLogger(parent, bindings, options) as unknown as Logger;
 }
