@@ -127,7 +127,8 @@ export class CheckoutController {
   @ApiOperation({
     summary: 'The checkout form’s POST (sig, _csrf, method): starts a payment intent and redirects (303).',
     description:
-      'To the gateway’s pay page, or to the VietQR page. A waiting attempt of the same method is reused. ' +
+      'To the gateway’s pay page, or to the VietQR page. A waiting attempt of the same method is reused, ' +
+      'and POSTs that arrive together (a double click) share the attempt being created. ' +
       'A missing or wrong CSRF token: 403 page; a gateway that refuses: the checkout again with a notice.',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
