@@ -188,6 +188,12 @@ async function printPgStats(pool: Pool): Promise<void> {
       ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 15`,
   );
   console.table(tables.rows);
+  const wal = await pool.query(
+    `SELECT w.wal_records::bigint AS records, w.wal_fpi::bigint AS full_page_images, w.wal_bytes::bigint AS bytes,
+            c.num_timed AS checkpoints_timed, c.num_requested AS checkpoints_requested
+       FROM pg_stat_wal w, pg_stat_checkpointer c`,
+  );
+  console.table(wal.rows);
 }
 
 /** Bills and intents through the API, as billers create them. */
@@ -429,7 +435,10 @@ async function main(): Promise<void> {
     const pgStats = PG_STATS && postgres !== null;
     if (pgStats) {
       await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-      await pool.query('SELECT pg_stat_statements_reset(), pg_stat_reset()');
+      await pool.query(
+        `SELECT pg_stat_statements_reset(), pg_stat_reset(), pg_stat_reset_shared('wal'),
+                pg_stat_reset_shared('checkpointer')`,
+      );
     }
     const hubCallbacks = callbacksOf(payments, keys, '/v1/gateways');
     await phase('warm-up', callbacksOf(warmup, keys, '/v1/gateways'), CALLERS, (cb) => send(started.url, cb));
