@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PoolClient } from 'pg';
 import { Db } from '../../src/database/db';
-import { GROWTH_MIN, StatisticsKeeper } from '../../src/database/statistics-keeper';
+import { GROWTH_MIN, SAMPLE_TARGET, StatisticsKeeper } from '../../src/database/statistics-keeper';
 import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -77,6 +77,13 @@ describe('statistics keeper', () => {
     await until(async () => (await stats('young')).changed === 0);
     assert.notEqual((await stats('young')).analyzed, null);
     assert.deepEqual((await stats('steady')).analyzed, steadyBefore.analyzed);
+    // A sample for row counts, not the full statistics: a histogram of SAMPLE_TARGET buckets, where
+    // the default target gives 100.
+    const histogram = await db.pool.query<{ bounds: number }>(
+      `SELECT array_length(histogram_bounds::text::int[], 1) AS bounds
+         FROM pg_stats WHERE tablename = 'young' AND attname = 'id'`,
+    );
+    assert.equal(histogram.rows[0]!.bounds, SAMPLE_TARGET + 1);
     // Analyzed at 5,000 rows: 600 more is no reason to analyze it again.
     await write('INSERT INTO young SELECT generate_series(5001, 5600)', [], 'young', 5600);
     assert.deepEqual(await keeper.run(), []);
