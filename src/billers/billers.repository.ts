@@ -67,6 +67,17 @@ export class BillersRepository {
     return found.rows[0] ?? null;
   }
 
+  /** The biller, while this key of its own is active (a page session signed in with the key). */
+  async findBillerWithActiveKey(id: string, key_id: string): Promise<BillerRow | null> {
+    const found = await this.db.query<BillerRow>(
+      `SELECT ${BILLER_COLUMNS} FROM billers
+        WHERE id = $1
+          AND EXISTS (SELECT 1 FROM biller_api_keys WHERE id = $2 AND biller_id = $1 AND ${KEY_ACTIVE})`,
+      [id, key_id],
+    );
+    return found.rows[0] ?? null;
+  }
+
   /** Newest first; one row more than the page, so the caller knows whether there is more. */
   async listBillers(page: PageRequest): Promise<BillerRow[]> {
     const found = await this.db.query<BillerRow>(

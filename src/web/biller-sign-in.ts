@@ -1,7 +1,9 @@
 // Signing a biller in to its pages (the merchant counter, the agency dashboard) with one of its API
 // keys: the key is posted once (CSRF-checked), looked up by its SHA-256 hash as the API does, and only
-// the biller's id is kept in the signed session cookie (a new session id, WebSessions.renew); the key
-// itself is never stored, logged or echoed. Each page admits the biller kinds it is for.
+// the biller's id and the key's id (key_..., not the key) are kept in the signed session cookie (a new
+// session id, WebSessions.renew); the key itself is never stored, logged or echoed. Every page checks
+// that key again: revoking it (or its grace period ending) signs out whoever signed in with it. Each
+// page admits the biller kinds it is for.
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashApiKey, looksLikeApiKey } from '../billers/api-key-material';
@@ -14,6 +16,8 @@ import { type FormContext, type PageContext, type PageLink, WebPages } from './w
 
 /** The session field that names the signed-in biller. */
 export const SESSION_BILLER = 'biller';
+/** The session field that names the API key (its id) the biller signed in with. */
+export const SESSION_KEY = 'key';
 
 export type SignInResult = { ok: true; biller: BillerRow } | { ok: false; reason: 'invalid' | 'wrong_kind' };
 
@@ -32,15 +36,20 @@ export class BillerSignIn {
     const biller = found && (await this.billers.findBiller(found.biller_id));
     if (!biller) return { ok: false, reason: 'invalid' };
     if (!kinds.includes(biller.kind)) return { ok: false, reason: 'wrong_kind' };
-    this.sessions.renew(reply, { [SESSION_BILLER]: biller.id });
+    this.sessions.renew(reply, { [SESSION_BILLER]: biller.id, [SESSION_KEY]: found.key_id });
     return { ok: true, biller };
   }
 
-  /** The signed-in biller of one of these kinds, or null (no session, another kind, a deleted biller). */
+  /**
+   * The signed-in biller of one of these kinds, or null: no session, another kind, or the key it
+   * signed in with no longer active (revoked, expired; a session from before keys were kept has none).
+   */
   async current(request: FastifyRequest, kinds: readonly BillerKind[]): Promise<BillerRow | null> {
-    const id = this.sessions.read(request)?.data[SESSION_BILLER];
-    if (!id) return null;
-    const biller = await this.billers.findBiller(id);
+    const data = this.sessions.read(request)?.data;
+    const id = data?.[SESSION_BILLER];
+    const key_id = data?.[SESSION_KEY];
+    if (!id || !key_id) return null;
+    const biller = await this.billers.findBillerWithActiveKey(id, key_id);
     return biller && kinds.includes(biller.kind) ? biller : null;
   }
 }

@@ -114,7 +114,7 @@ describe('web pages: merchant counter and agency dashboard', () => {
     await db?.drop();
   });
 
-  it('signs in only with a valid key of the right kind, behind a CSRF token, keeping only the biller id', async () => {
+  it('signs in only with a valid key of the right kind, behind a CSRF token, keeping only the biller and key ids', async () => {
     const client = new Client(hub.url);
     const first = await client.get('/merchant');
     assert.equal(first.response.status, 200);
@@ -163,7 +163,13 @@ describe('web pages: merchant counter and agency dashboard', () => {
     const data = JSON.parse(Buffer.from(session.split('.')[0]!, 'base64url').toString('utf8')) as {
       data: Record<string, string>;
     };
-    assert.deepEqual(data.data, { biller: merchant.id });
+    const keys = await call<{ data: Array<{ id: string }> }>(
+      hub,
+      'GET',
+      `/v1/billers/${merchant.id}/api_keys`,
+    );
+    assert.equal(keys.body.data.length, 1);
+    assert.deepEqual(data.data, { biller: merchant.id, key: keys.body.data[0]!.id });
     assert.ok(!decodeURIComponent(session).includes(merchant.api_key));
     const counter = await client.get('/merchant');
     assert.match(counter.text, /data-status="ready"/);
@@ -177,6 +183,42 @@ describe('web pages: merchant counter and agency dashboard', () => {
     const out = await client.post('/merchant/sign-out', { _csrf });
     assert.equal(out.response.status, 303);
     assert.match((await client.get('/merchant')).text, /data-status="sign_in"/);
+  });
+
+  it('ends the page sessions signed in with a key once the key is revoked (at once, or when its grace ends)', async () => {
+    const biller = await createBiller(hub, { name: 'Bãi đỗ xe Bạch Đằng', kind: 'parking_operator' });
+    const path = `/v1/billers/${biller.id}/api_keys`;
+    const second = await call<{ id: string; api_key: string }>(hub, 'POST', path, { token: biller.api_key });
+    assert.equal(second.status, 201);
+    const first_id = (await call<{ data: Array<{ id: string }> }>(hub, 'GET', path)).body.data.find(
+      (key) => key.id !== second.body.id,
+    )!.id;
+    const with_first = new Client(hub.url);
+    const with_second = new Client(hub.url);
+    assert.equal((await with_first.signIn('/agency', biller.api_key)).status, 303);
+    assert.equal((await with_second.signIn('/agency', second.body.api_key)).status, 303);
+    for (const client of [with_first, with_second])
+      assert.match((await client.get('/agency')).text, /Bãi đỗ xe Bạch Đằng/);
+
+    // Revoked with a grace period: the session lasts as long as the key works.
+    const graceful = await call(hub, 'POST', `${path}/${first_id}/revoke`, {
+      body: { expires_in_seconds: 3600 },
+    });
+    assert.equal(graceful.status, 200);
+    assert.match((await with_first.get('/agency')).text, /Bãi đỗ xe Bạch Đằng/);
+    // Revoked at once: the next page is the sign-in form, the download refused; the other key's session
+    // goes on.
+    assert.equal((await call(hub, 'POST', `${path}/${first_id}/revoke`, { body: {} })).status, 200);
+    const after_revoke = await with_first.get('/agency');
+    assert.match(after_revoke.text, /data-status="sign_in"/);
+    assert.doesNotMatch(after_revoke.text, /Bãi đỗ xe Bạch Đằng/);
+    const day = formatVietnamTime(new Date(), 'yyyy-MM-dd');
+    const statement = `/agency/statement.csv?from=${day}&to=${day}`;
+    assert.equal((await with_first.get(statement)).response.status, 403);
+    assert.match((await with_second.get('/agency')).text, /Bãi đỗ xe Bạch Đằng/);
+    assert.equal((await with_second.get(statement)).response.status, 200);
+    // Signing in again with the revoked key is refused.
+    assert.equal((await with_first.signIn('/agency', biller.api_key)).status, 401);
   });
 
   it('makes a counter sale, follows it to paid when the bank pays it, and lists it in the day’s total', async () => {
