@@ -75,6 +75,7 @@ export function answerDto(result: ReconcileResult): ReconcileAnswerDto {
     ...runDto(result.run),
     created_now: result.created,
     exceptions_by_kind: result.exceptions_by_kind as Record<string, number>,
+    timing_differences: result.timing_differences,
     confirmed: result.confirmed,
   };
 }

@@ -16,6 +16,7 @@ import {
   feeParameters,
   INSERT_MISSING_IN_GATEWAY_SQL,
   INSERT_ROW_EXCEPTIONS_SQL,
+  RESOLVE_TIMING_DIFFERENCES_SQL,
   RUN_TOTALS_SQL,
   settlementTransfer,
   vietnamDay,
@@ -51,6 +52,8 @@ export interface ImportResult {
   /** false: this very file was imported before; `run` is that first run and nothing changed. */
   created: boolean;
   exceptions_by_kind: Partial<Record<ExceptionKind, number>>;
+  /** Earlier runs' missing_in_gateway exceptions this file lists, resolved as timing differences. */
+  timing_differences: number;
 }
 
 const STAGE_SQL = `
@@ -140,7 +143,7 @@ export class ReconciliationImporter {
         for await (const chunk of hashed()) void chunk;
         const digest = hash.digest();
         const same = existing.rows.find((run) => run.file_sha256.equals(digest));
-        if (same) return { run: same, created: false, exceptions_by_kind: {} };
+        if (same) return { run: same, created: false, exceptions_by_kind: {}, timing_differences: 0 };
         throw new ReconciliationError(
           'reconciliation_date_reconciled',
           `Another ${input.gateway} file for ${input.settlement_date} was reconciled already ` +
@@ -178,6 +181,14 @@ export class ReconciliationImporter {
         if (!result || !POSTED.has(result.result))
           throw new Error(`ledger refused the settlement ${transfer.id}: ${result?.result}`);
       }
+      // What other days' runs found missing and this file lists: a timing difference, resolved now,
+      // in this transaction (an operator who resolved one first keeps it: only open ones change).
+      const timing = await client.query(RESOLVE_TIMING_DIFFERENCES_SQL, [
+        run_id,
+        input.gateway,
+        transfer?.id ?? null,
+        input.settlement_date,
+      ]);
       const updated = await client.query<RunRow>(
         `UPDATE reconciliation_runs SET file_sha256 = $2, file_bytes = $3, rows_total = $4,
            payment_rows = $5, refund_rows = $6, matched = $7, exceptions = $8, amount_total = $9,
@@ -198,7 +209,12 @@ export class ReconciliationImporter {
           transfer?.id ?? null,
         ],
       );
-      return { run: updated.rows[0]!, created: true, exceptions_by_kind };
+      return {
+        run: updated.rows[0]!,
+        created: true,
+        exceptions_by_kind,
+        timing_differences: timing.rowCount ?? 0,
+      };
     });
   }
 
@@ -257,6 +273,7 @@ export class ReconciliationImporter {
       input.gateway,
       day.start,
       day.end,
+      input.settlement_date,
     ]);
     const n = missing.rows[0]!.n;
     if (n > 0) counts.missing_in_gateway = n;

@@ -18,6 +18,12 @@ export const EXCEPTION_KINDS = [
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+/**
+ * A payment made around midnight (Vietnam time) may be on the gateway's file of the day before or after
+ * the day the hub recorded it: the files of this many days either side are looked at before an item is
+ * called missing.
+ */
+export const TIMING_DAYS = 1;
 const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
 
 /** A real calendar day `YYYY-MM-DD` (no 31 November), or null. */
@@ -187,10 +193,22 @@ SELECT NULL, count(*)::int FROM verdicts WHERE verdict IS NULL`;
 
 /**
  * The hub's succeeded intents ($2 = gateway) paid in [$3, $4) and succeeded refunds of that window that
- * run $1's file does not list: one missing_in_gateway exception each; answers the count.
+ * run $1's file does not list: one missing_in_gateway exception each; answers the count. An item the
+ * file of a neighbouring day ($5 = this run's day, ± TIMING_DAYS) lists already is not missing: a
+ * payment made around midnight may be on the gateway's file of the day before or after (a timing
+ * difference). Those days' rows are read only when something is missing here.
  */
 export const INSERT_MISSING_IN_GATEWAY_SQL = `
-WITH by_txn AS MATERIALIZED (
+WITH neighbours AS (
+  SELECT id FROM reconciliation_runs
+  WHERE gateway = $2 AND id <> $1
+    AND settlement_date BETWEEN $5::date - ${TIMING_DAYS} AND $5::date + ${TIMING_DAYS}
+),
+listed AS MATERIALIZED (
+  SELECT r.kind, r.gateway_txn_id, r.merchant_ref, r.refund_ref
+  FROM reconciliation_rows r WHERE r.run_id IN (SELECT id FROM neighbours)
+),
+by_txn AS MATERIALIZED (
   -- First by transaction (the file's own key); the few left are then looked for by reference.
   SELECT i.id, i.reference, i.gateway_txn_id, i.amount, i.status
   FROM payment_intents i
@@ -202,6 +220,8 @@ intents AS (
   SELECT t.* FROM by_txn t
   WHERE NOT EXISTS (SELECT 1 FROM reconciliation_rows r
                     WHERE r.run_id = $1 AND r.kind = 'payment' AND r.merchant_ref = t.reference)
+    AND NOT EXISTS (SELECT 1 FROM listed l WHERE l.kind = 'payment' AND l.gateway_txn_id = t.gateway_txn_id)
+    AND NOT EXISTS (SELECT 1 FROM listed l WHERE l.kind = 'payment' AND l.merchant_ref = t.reference)
 ),
 refunds_missing AS (
   SELECT f.id, f.payment_intent_id, f.gateway_refund_id, f.amount, f.status, i.reference
@@ -209,6 +229,7 @@ refunds_missing AS (
   WHERE f.gateway = $2 AND f.status = 'succeeded' AND f.succeeded_at >= $3 AND f.succeeded_at < $4
     AND NOT EXISTS (SELECT 1 FROM reconciliation_rows r
                     WHERE r.run_id = $1 AND r.kind = 'refund' AND r.refund_ref = f.id)
+    AND NOT EXISTS (SELECT 1 FROM listed l WHERE l.kind = 'refund' AND l.refund_ref = f.id)
 ),
 inserted AS (
   INSERT INTO reconciliation_exceptions
@@ -222,6 +243,65 @@ inserted AS (
   RETURNING 1
 )
 SELECT count(*)::int AS n FROM inserted`;
+
+/** Who resolves a timing difference: the import itself, not an operator. */
+export const TIMING_RESOLVER = 'reconciliation';
+
+/**
+ * The open missing_in_gateway exceptions of other runs of gateway $2 whose item run $1's file lists
+ * (a payment by transaction or reference, a refund by its reference): a timing difference, not a loss.
+ * Each is resolved `timing_difference` by the import (no posting of its own: the file's settlement
+ * moves the money; its ledger trace is that settlement transfer, $3, when the day paid anything out,
+ * and the item's own booking), with one audit row. $4 is run $1's day. Answers the exceptions resolved.
+ */
+export const RESOLVE_TIMING_DIFFERENCES_SQL = `
+WITH open_missing AS MATERIALIZED (
+  SELECT e.id, e.row_kind, e.gateway_txn_id, e.merchant_ref, e.refund_id
+  FROM reconciliation_exceptions e
+  WHERE e.status = 'open' AND e.kind = 'missing_in_gateway' AND e.gateway = $2 AND e.run_id <> $1
+),
+found AS (
+  SELECT e.id, r.line FROM open_missing e JOIN reconciliation_rows r
+    ON r.run_id = $1 AND r.kind = 'payment' AND r.gateway_txn_id = e.gateway_txn_id
+  WHERE e.row_kind = 'payment'
+  UNION ALL
+  SELECT e.id, r.line FROM open_missing e JOIN reconciliation_rows r
+    ON r.run_id = $1 AND r.kind = 'payment' AND r.merchant_ref = e.merchant_ref
+  WHERE e.row_kind = 'payment'
+  UNION ALL
+  SELECT e.id, r.line FROM open_missing e JOIN reconciliation_rows r
+    ON r.run_id = $1 AND r.kind = 'refund' AND r.refund_ref = e.refund_id
+  WHERE e.row_kind = 'refund'
+),
+listed AS (
+  SELECT l.id, l.line,
+         -- The settlement that moves the money (none when the day paid nothing out), then the booking.
+         array_remove(ARRAY[$3::text, CASE e.row_kind WHEN 'payment' THEN 'pay:' || e.payment_intent_id
+                                      ELSE 'refund:' || e.refund_id || ':post' END], NULL) AS trace
+  FROM (SELECT id, min(line) AS line FROM found GROUP BY id) l
+  JOIN reconciliation_exceptions e ON e.id = l.id
+),
+resolved AS (
+  UPDATE reconciliation_exceptions e
+     SET status = 'resolved', resolution = 'timing_difference', resolved_at = clock_timestamp(),
+         resolved_by = '${TIMING_RESOLVER}',
+         resolution_reason = format('listed in the %s file of %s, line %s', e.gateway, $4::text, l.line),
+         transfer_id = l.trace[1], transfer_ids = l.trace,
+         details = e.details || jsonb_build_object('listed_in', jsonb_build_object(
+                     'run', $1::text, 'settlement_date', $4::text, 'line', l.line))
+    FROM listed l
+   WHERE e.id = l.id AND e.status = 'open'
+  RETURNING e.id, e.kind, e.row_kind, e.hub_amount, e.resolution_reason, e.transfer_ids, l.line
+)
+INSERT INTO reconciliation_audit
+  (exception_id, action, resolution, reason, operator, transfer_ids, amount, details)
+SELECT id, 'timing_difference', 'timing_difference', resolution_reason, '${TIMING_RESOLVER}', transfer_ids,
+       coalesce(hub_amount, 0),
+       jsonb_build_object('kind', kind, 'row_kind', row_kind, 'hub_amount', hub_amount::text,
+                          'listed_in', jsonb_build_object('run', $1::text, 'settlement_date', $4::text,
+                                                          'line', line))
+  FROM resolved
+RETURNING exception_id`;
 
 /** The file's totals and its payout (succeeded payments' amount − fee, less succeeded refunds). */
 export const RUN_TOTALS_SQL = `

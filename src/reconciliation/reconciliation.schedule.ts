@@ -36,6 +36,8 @@ export interface FileReport {
   result: 'imported' | 'unchanged' | 'refused';
   run: string | null;
   exceptions_by_kind: Record<string, number>;
+  /** Other days' missing_in_gateway exceptions the file listed, resolved as timing differences. */
+  timing_differences: number;
   confirmed: number;
   error: { code: string; message: string } | null;
 }
@@ -147,6 +149,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap {
       result: 'refused',
       run: null,
       exceptions_by_kind: {},
+      timing_differences: 0,
       confirmed: 0,
       error: null,
     };
@@ -169,6 +172,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap {
         result: result.created ? 'imported' : 'unchanged',
         run: result.run.id,
         exceptions_by_kind: result.exceptions_by_kind as Record<string, number>,
+        timing_differences: result.timing_differences,
         confirmed: result.confirmed,
       };
     } catch (error) {

@@ -41,6 +41,8 @@ export interface ReconcileResult {
   run: RunRow;
   created: boolean;
   exceptions_by_kind: Partial<Record<ExceptionKind, number>>;
+  /** Earlier runs' missing_in_gateway exceptions this file lists, resolved as timing differences. */
+  timing_differences: number;
   /** missing_in_hub payments the gateway confirmed and the hub then applied (late capture or suspense). */
   confirmed: number;
 }
@@ -88,6 +90,7 @@ export class ReconciliationService {
         date: input.settlement_date,
         rows: imported.run.rows_total,
         exceptions: imported.exceptions_by_kind,
+        timing_differences: imported.timing_differences,
       },
       'settlement file imported',
     );
@@ -96,7 +99,13 @@ export class ReconciliationService {
     const run = await this.repository.complete(imported.run.id, balance);
     if (balance !== 0n)
       this.logger.warn({ run: run.id, gateway: run.gateway, clearing_balance: balance }, 'clearing residue');
-    return { run, created: true, exceptions_by_kind: imported.exceptions_by_kind, confirmed };
+    return {
+      run,
+      created: true,
+      exceptions_by_kind: imported.exceptions_by_kind,
+      timing_differences: imported.timing_differences,
+      confirmed,
+    };
   }
 
   /** Each open missing_in_hub payment of the run, CONFIRM_CONCURRENCY at a time. */

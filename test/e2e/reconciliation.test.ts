@@ -14,6 +14,7 @@ import { formatVietnamTime } from '../../adapters/shared/time';
 import { formatPayDate, parsePayDate } from '../../adapters/vnpay/vnpay.settlement';
 import type { VnpaySimulator } from '../../adapters/vnpay/vnpay.simulator';
 import { GatewaysService } from '../../src/gateways/gateways.service';
+import { vietnamDay } from '../../src/reconciliation/reconciliation.matcher';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call, createBiller, type CreatedBiller, type ErrorBody } from './support/api';
@@ -46,6 +47,7 @@ interface Run {
   clearing_balance: number | null;
   created_now: boolean;
   exceptions_by_kind: Record<string, number>;
+  timing_differences: number;
   confirmed: number;
 }
 
@@ -315,6 +317,83 @@ describe('reconciliation', () => {
     assert.equal(other.status, 409, other.text);
     assert.equal(other.body.error.code, 'reconciliation_date_reconciled');
     assert.deepEqual(await stored(), before);
+  });
+
+  it('takes a payment made around midnight on the other day’s file as a timing difference, not a loss', async () => {
+    // The hub recorded late (23:59:30 of day 1) on the gateway's file of day 2, and early (00:00:30
+    // of day 2) on its file of day 1.
+    const late = await pay(210_000);
+    const early = await pay(220_000);
+    const refs = new Set([late.reference, early.reference]);
+    const rows = dataRows(sim().settlementFile(vietnamDate(new Date()))).filter((row) => refs.has(row[1]!));
+    assert.equal(rows.length, 2);
+    const rowOf = (intent: Intent) => rows.find((row) => row[1] === intent.reference)!;
+    const day1 = vietnamDate(new Date(Date.now() - 12 * DAY_MS));
+    const day2 = vietnamDate(new Date(Date.now() - 11 * DAY_MS));
+    const midnight = vietnamDay(day2).start.getTime();
+    const setPaidAt = (intent: Intent, at: number) =>
+      db.pool.query('UPDATE payment_intents SET paid_at = $2 WHERE id = $1', [intent.id, new Date(at)]);
+    await setPaidAt(late, midnight - 30_000);
+    await setPaidAt(early, midnight + 30_000);
+    rowOf(late)[PAY_DATE] = formatPayDate(new Date(midnight + 5_000));
+    rowOf(early)[PAY_DATE] = formatPayDate(new Date(midnight - 5_000));
+    const template = sim().settlementFile('2000-01-01');
+    const clearingBefore = await balance(db, 'clearing:vnpay');
+
+    // Day 1's file lists the early payment only: the late one is missing from it, for now.
+    const first = await postFile(hub, { gateway: 'vnpay', date: day1 }, rewrite(template, [rowOf(early)]));
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.body.exceptions_by_kind, { missing_in_gateway: 1 });
+    assert.equal(first.body.matched, 1);
+    const [missing] = await exceptions(`run=${first.body.id}`);
+    assert.equal(missing!.payment_intent, late.id);
+    assert.equal(missing!.status, 'open');
+
+    // Day 2's file lists the late one: its exception is resolved as a timing difference by the import,
+    // and the early payment (in day 2's hours at the hub) is not called missing: day 1's file had it.
+    const second = await postFile(hub, { gateway: 'vnpay', date: day2 }, rewrite(template, [rowOf(late)]));
+    assert.equal(second.status, 200, second.text);
+    assert.deepEqual(second.body.exceptions_by_kind, {});
+    assert.equal(second.body.matched, 1);
+    assert.equal(second.body.timing_differences, 1);
+    const settled = await call<Exception & { actions: string[]; audit: Array<Record<string, unknown>> }>(
+      hub,
+      'GET',
+      `/v1/reconciliation/exceptions/${missing!.id}`,
+    );
+    assert.equal(settled.status, 200, settled.text);
+    assert.equal(settled.body.status, 'resolved');
+    assert.equal(settled.body.resolution, 'timing_difference');
+    assert.equal(settled.body.transfer, `settle:${second.body.id}`);
+    assert.deepEqual(settled.body.actions, [], 'nothing left to write off');
+    assert.deepEqual(settled.body.details.listed_in, { run: second.body.id, settlement_date: day2, line: 2 });
+    assert.equal(settled.body.audit.length, 1);
+    assert.deepEqual(
+      {
+        action: settled.body.audit[0]!.action,
+        operator: settled.body.audit[0]!.operator,
+        transfers: settled.body.audit[0]!.transfers,
+      },
+      {
+        action: 'timing_difference',
+        operator: 'reconciliation',
+        transfers: [`settle:${second.body.id}`, `pay:${late.id}`],
+      },
+    );
+    // Both days' payouts took both payments out of clearing: nothing of theirs is left there.
+    const clearingAfter = await balance(db, 'clearing:vnpay');
+    assert.equal(
+      clearingAfter.debits - clearingAfter.credits - (clearingBefore.debits - clearingBefore.credits),
+      -BigInt(first.body.payout + second.body.payout),
+    );
+    assert.equal(
+      first.body.payout + second.body.payout,
+      210_000 + 220_000 - Number(rowOf(late)[FEE]) - Number(rowOf(early)[FEE]),
+    );
+    // A day's file imported again resolves nothing twice.
+    const again = await postFile(hub, { gateway: 'vnpay', date: day2 }, rewrite(template, [rowOf(late)]));
+    assert.equal(again.body.created_now, false);
+    assert.equal(await count('reconciliation_audit WHERE exception_id = $1', [missing!.id]), 1);
   });
 
   it('refuses bad files naming the line, and stores nothing', async () => {

@@ -73,6 +73,13 @@ export class ReconcileAnswerDto extends ReconciliationRunDto {
   exceptions_by_kind!: Record<string, number>;
   @ApiProperty({
     type: 'integer',
+    description:
+      'Open missing_in_gateway exceptions of other days that this file lists (a payment around midnight ' +
+      'on the next or previous day’s file), resolved as timing_difference by this import.',
+  })
+  timing_differences!: number;
+  @ApiProperty({
+    type: 'integer',
     description: 'missing_in_hub payments the gateway confirmed and the hub posted late.',
   })
   confirmed!: number;
@@ -155,11 +162,12 @@ export class ReconciliationExceptionDto {
 export class ReconciliationAuditDto {
   @ApiProperty({ enum: ['reconciliation_audit'] })
   object!: 'reconciliation_audit';
-  @ApiProperty({ enum: ['late_capture', 'refund', 'write_off', 'fee_adjustment'] })
+  @ApiProperty({ enum: ['late_capture', 'refund', 'write_off', 'fee_adjustment', 'timing_difference'] })
   action!: string;
   @ApiProperty({
     description:
-      'What the action became: late_capture, held_in_suspense, refund, write_off, write_off_to_suspense, fee_adjustment.',
+      'What the action became: late_capture, held_in_suspense, refund, write_off, write_off_to_suspense, ' +
+      'fee_adjustment; timing_difference (operator `reconciliation`): another day’s file listed the item.',
   })
   resolution!: string;
   @ApiProperty()
