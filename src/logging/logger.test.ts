@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger, lazyChildLogger, PinoNestLogger } from './logger';
+import { createLogger, lazyChildLogger, loggableUrl, PinoNestLogger } from './logger';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -24,7 +24,7 @@ describe('logger', () => {
   it('redacts the Authorization header and configured secrets wherever a caller logs them', () => {
     const { stream, lines } = capture();
     const logger = createLogger('info', stream);
-    logger.info({ req: { headers: { authorization: 'Bearer s3cret-token', host: 'hub' } } }, 'request');
+    logger.info({ headers: { authorization: 'Bearer s3cret-token', host: 'hub' } }, 'request');
     logger.info(
       { config: { admin_token: 's3cret-token', database_url: 'postgres://u:s3cret@db/x', port: 1 } },
       'config',
@@ -32,11 +32,55 @@ describe('logger', () => {
     const text = JSON.stringify(lines());
     assert.ok(!text.includes('s3cret'), text);
     const [request, config] = lines();
-    assert.deepEqual((request!.req as { headers: unknown }).headers, {
+    assert.deepEqual(request!.headers, {
       authorization: '[redacted]',
       host: 'hub',
     });
     assert.equal((config!.config as { port: number }).port, 1);
+  });
+
+  it('writes a request as method, path and only the harmless query values, never its headers', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger('info', stream);
+    const request = {
+      method: 'GET',
+      url: '/pay/bill_01HZX?sig=c2VjcmV0LXNpZw&lang=en',
+      host: 'hub',
+      ip: '10.0.0.7',
+      socket: { remotePort: 50123 },
+      headers: { authorization: 'Bearer s3cret-token', cookie: 'payhub_session=s3cret' },
+    };
+    logger.info({ req: request }, 'incoming request');
+    const text = JSON.stringify(lines());
+    for (const secret of ['c2VjcmV0LXNpZw', 's3cret']) assert.ok(!text.includes(secret), text);
+    assert.deepEqual(lines()[0]!.req, {
+      method: 'GET',
+      url: '/pay/bill_01HZX?sig=[redacted]&lang=en',
+      host: 'hub',
+      remoteAddress: '10.0.0.7',
+      remotePort: 50123,
+    });
+  });
+
+  it('keeps paging and filters in a logged URL and redacts every other value, and names that are data', () => {
+    const cases: Array<[string, string]> = [
+      ['/v1/bills', '/v1/bills'],
+      ['/v1/bills?', '/v1/bills?'],
+      ['/v1/bills?limit=10&starting_after=bill_01H', '/v1/bills?limit=10&starting_after=bill_01H'],
+      [
+        '/v1/gateways/vnpay/ipn?vnp_Amount=1000000&vnp_OrderInfo=Nguyen+Van+An&vnp_SecureHash=ab12',
+        '/v1/gateways/vnpay/ipn?vnp_Amount=[redacted]&vnp_OrderInfo=[redacted]&vnp_SecureHash=[redacted]',
+      ],
+      ['/v1/no-such-thing?card=4111111111111111', '/v1/no-such-thing?card=[redacted]'],
+      ['/v1/no-such-thing?4111111111111111', '/v1/no-such-thing?…=[redacted]'],
+      [
+        '/agency/statement.csv?from=2026-11-01&to=2026-11-30',
+        '/agency/statement.csv?from=2026-11-01&to=2026-11-30',
+      ],
+      ['/receipts/verify?jws=eyJhbGciOiJFZERTQSJ9.e30.sig', '/receipts/verify?jws=[redacted]'],
+      ['/x?%E0%A4%A=1&lang=vi', '/x?…=[redacted]&lang=vi'],
+    ];
+    for (const [url, logged] of cases) assert.equal(loggableUrl(url), logged, url);
   });
 
   it('writes Nest messages as JSON with their context, demoting bootstrap chatter to debug', () => {

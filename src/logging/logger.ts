@@ -37,12 +37,74 @@ export const REDACTED_PATHS = [
   '*.webhook_secret',
 ];
 
+/**
+ * Query parameters whose values an access line keeps: paging, periods and filters. Every other value is
+ * written `[redacted]`: a checkout link's `sig` opens the bill's page to whoever holds it, a gateway's
+ * callback carries the payer's order details, and a mistyped URL may carry anything.
+ */
+export const LOGGED_QUERY_PARAMS: ReadonlySet<string> = new Set([
+  'limit',
+  'starting_after',
+  'ending_before',
+  'from',
+  'to',
+  'date',
+  'gateway',
+  'status',
+  'kind',
+  'type',
+  'run',
+  'lang',
+]);
+
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,40}$/;
+
+/** A request URL as an access line shows it: the path, and the query with only LOGGED_QUERY_PARAMS' values. */
+export function loggableUrl(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark < 0) return url;
+  const query = url.slice(mark + 1);
+  if (query === '') return url;
+  const pairs = query.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const raw = eq < 0 ? pair : pair.slice(0, eq);
+    let name: string;
+    try {
+      name = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      name = '';
+    }
+    if (LOGGED_QUERY_PARAMS.has(name)) return pair;
+    // A name is kept when it looks like one (vnp_Amount, sig); anything else may be data itself.
+    return `${PARAM_NAME.test(raw) ? raw : '…'}=[redacted]`;
+  });
+  return `${url.slice(0, mark)}?${pairs.join('&')}`;
+}
+
+/** Fastify's request serializer with the URL through loggableUrl (it takes the logger's own `req`). */
+function requestSerializer(request: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: typeof request.url === 'string' ? loggableUrl(request.url) : request.url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: 'payhub' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { req: requestSerializer },
   };
   // Synchronous writes to stdout by default: lines appear in the order they were logged, and the last
   // ones before process.exit (shutdown, a fatal start-up error) are never lost in a buffer.

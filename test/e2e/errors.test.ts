@@ -28,6 +28,14 @@ describe('error answers', () => {
     assert.equal(body.error.param, null);
     assert.equal(typeof body.error.message, 'string');
     assert.ok(!String(body.error.message).includes('4111'), 'the query string is not echoed');
+    // Nor logged: the access line shows the parameter's name only.
+    const requestId = response.headers.get('x-request-id');
+    const incoming = logs
+      .lines()
+      .find((line) => line.reqId === requestId && (line.req as { url?: string } | undefined)?.url);
+    assert.ok(incoming, 'the request is logged');
+    assert.equal((incoming.req as { url: string }).url, '/v1/no-such-thing?card=[redacted]');
+    assert.ok(!logs.text().includes('4111111111111111'), 'the query value never reaches the log');
   });
 
   it('answers a known path with an unknown method as route_not_found too', async () => {
