@@ -20,7 +20,8 @@
 // statements from pg_stat_statements and the tables' scan counts, printed at the end; embedded Postgres
 // only), BENCH_HUB_PROFILE (a directory for the hub's CPU profile), BENCH_HUB_FLAGS (Node options for
 // the hub, whose stdout is then shown), BENCH_PER_SECOND=1 (each phase's answers per second),
-// DATABASE_URL.
+// BENCH_WEBHOOKS=1 (the agencies have webhook endpoints: each payment also enqueues two deliveries,
+// which the hub's workers send to a receiver in this process during the run), DATABASE_URL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +46,8 @@ const CALLERS = Number(process.env.BENCH_CALLERS ?? 64);
 const DUPLICATES = Number(process.env.BENCH_DUPLICATES ?? 0.1);
 const PG_STATS = process.env.BENCH_PG_STATS === '1';
 const PER_SECOND = process.env.BENCH_PER_SECOND === '1';
+/** BENCH_WEBHOOKS=1: the agencies have webhook endpoints (a receiver in this process answering 204). */
+const WEBHOOKS = process.env.BENCH_WEBHOOKS === '1';
 const AGENCIES = 3;
 const DATABASE = 'payhub_bench_payments';
 const ROOT = resolve(__dirname, '..');
@@ -196,13 +199,41 @@ async function printPgStats(pool: Pool): Promise<void> {
   console.table(wal.rows);
 }
 
+interface WebhookReceiver {
+  url: string;
+  received: number;
+  close(): Promise<void>;
+}
+
+/** The agencies' webhook endpoint (BENCH_WEBHOOKS): reads each delivery and answers 204. */
+async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const receiver: WebhookReceiver = { url: '', received: 0, close: async () => undefined };
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      receiver.received++;
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const address = server.address() as { port: number };
+  receiver.url = `http://127.0.0.1:${address.port}/payhub-webhooks`;
+  receiver.close = () =>
+    new Promise<void>((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    });
+  return receiver;
+}
+
 /** Bills and intents through the API, as billers create them. */
-async function createPayments(hub: string, count: number): Promise<Payment[]> {
+async function createPayments(hub: string, count: number, webhook_url: string | null): Promise<Payment[]> {
   const agencies = await Promise.all(
     Array.from({ length: AGENCIES }, (_, i) =>
       api<{ api_key: string }>(hub, 'POST', '/v1/billers', ADMIN_TOKEN, {
         name: `Bench agency ${i + 1}`,
         kind: 'agency',
+        ...(webhook_url ? { webhook_url } : {}),
       }),
     ),
   );
@@ -382,6 +413,7 @@ async function main(): Promise<void> {
   const hubData = mkdtempSync(join(tmpdir(), 'payhub-bench-hub-'));
   let postgres: RunningPostgres | null = null;
   let hub: ChildProcess | null = null;
+  let receiver: WebhookReceiver | null = null;
   try {
     let adminUrl = process.env.DATABASE_URL;
     if (!adminUrl) {
@@ -408,7 +440,8 @@ async function main(): Promise<void> {
     const started = await startHub(url, hubData);
     hub = started.child;
     const keys = JSON.parse(readFileSync(join(hubData, SIMULATOR_KEYS_FILE), 'utf8')) as SimulatorKeys;
-    const created = await createPayments(started.url, WARMUP + BILLS);
+    receiver = WEBHOOKS ? await startWebhookReceiver() : null;
+    const created = await createPayments(started.url, WARMUP + BILLS, receiver?.url ?? null);
     const warmup = created.slice(0, WARMUP);
     const payments = created.slice(WARMUP);
 
@@ -480,6 +513,7 @@ async function main(): Promise<void> {
         verify: verify.ok ? 'ok' : 'failed',
       }),
     );
+    if (receiver) console.log(`webhooks  ${receiver.received} deliveries received during the run`);
     if (lost !== 0 || double_posted !== 0 || !verify.ok) process.exitCode = 1;
   } finally {
     for (const open of callers.values()) open.close();
@@ -488,6 +522,7 @@ async function main(): Promise<void> {
       hub.kill('SIGTERM');
       await exited;
     }
+    await receiver?.close();
     await postgres?.stop();
     rmSync(scratch, { recursive: true, force: true });
     rmSync(hubData, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // be enqueued in the very transaction whose rows call for it, and committed or rolled back with them.
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import PgBoss from 'pg-boss';
-import type { Pool, QueryResult } from 'pg';
+import { Client, type Pool, type QueryResult } from 'pg';
 import { HUB_CONFIG } from '../config/config.module';
 import type { HubConfig } from '../config/config.schema';
 import { PG_POOL } from '../database/database.module';
@@ -16,6 +16,14 @@ export const JOBS_SCHEMA = 'pgboss';
  * most); within main.ts's SHUTDOWN_TIMEOUT_MS. A job still running then is failed and retried later.
  */
 const STOP_TIMEOUT_MS = 15_000;
+/**
+ * The channel a transaction that enqueued jobs notifies (payload: the queue's name). Postgres delivers a
+ * NOTIFY when the transaction commits, and never if it rolls back, to every hub process listening: their
+ * workers of that queue look at once instead of at their next poll.
+ */
+export const JOBS_CHANNEL = 'payhub_jobs';
+/** Waits before listening again after the listening connection failed: doubling from 1 s to 30 s. */
+const LISTEN_RETRY_MS = { first: 1_000, max: 30_000 };
 
 /**
  * Anything that runs SQL: the PoolClient of an open transaction, in practice. Enqueueing through it
@@ -38,9 +46,15 @@ function viaQueryable(client: Queryable): PgBoss.Db {
 export class JobQueue implements OnModuleInit, OnModuleDestroy {
   private readonly boss: PgBoss;
   private readonly logger: Logger;
+  /** This process's workers, by queue: woken by a notification of their queue. */
+  readonly #workers = new Map<string, string[]>();
+  #listener: Client | null = null;
+  #listenRetry: NodeJS.Timeout | null = null;
+  #listenDelay = LISTEN_RETRY_MS.first;
+  #stopped = false;
 
   constructor(
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(HUB_LOGGER) logger: Logger,
   ) {
@@ -62,11 +76,17 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
   /** Creates or upgrades the pgboss schema (a no-op when it is current), then starts maintenance. */
   async onModuleInit(): Promise<void> {
     await this.boss.start();
+    await this.#listen();
     this.logger.info({ schema: JOBS_SCHEMA }, 'job queue started');
   }
 
   /** Stops polling, waits for running jobs (bounded), and leaves the pool to DatabaseLifecycle. */
   async onModuleDestroy(): Promise<void> {
+    this.#stopped = true;
+    if (this.#listenRetry) clearTimeout(this.#listenRetry);
+    const listener = this.#listener;
+    this.#listener = null;
+    await listener?.end().catch(() => undefined);
     await this.boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS, close: false });
     this.logger.info('job queue stopped');
   }
@@ -84,6 +104,7 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     const id = await this.boss.send(name, data, { ...options, db: viaQueryable(tx) });
     // null means the insert matched no queue (or a singleton collided): a bug here, never load.
     if (id === null) throw new Error(`job queue ${name} refused a job: does the queue exist?`);
+    await tx.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, name]);
     return id;
   }
 
@@ -106,9 +127,11 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
       jobs.map((job) => ({ ...options, name, id: job.id, data: job.data })),
       { db: viaQueryable(tx) },
     );
+    // The check, and the notification its commit will deliver, in one round trip.
     const found = await tx.query(
-      `SELECT count(*)::int AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])`,
-      [name, jobs.map((job) => job.id)],
+      `SELECT (SELECT count(*)::int FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])) AS n,
+              pg_notify($3, $1)`,
+      [name, jobs.map((job) => job.id), JOBS_CHANNEL],
     );
     const n = (found.rows[0] as { n: number }).n;
     if (n !== jobs.length) throw new Error(`job queue ${name} took ${n} of ${jobs.length} jobs`);
@@ -122,14 +145,74 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     await this.boss.schedule(name, cron, data, options);
   }
 
-  /** Runs handler for each job of the queue, one at a time per call; a throw fails the job (retried). */
+  /**
+   * Runs handler for each job of the queue, one at a time per call; a throw fails the job (retried).
+   * A worker that found a job looks again at once (pg-boss would wait out its polling interval after
+   * every job: four workers delivered two webhooks a second); one that found none waits for the
+   * interval, or for a notification of its queue (JOBS_CHANNEL), whichever comes first.
+   */
   async work<T>(name: string, handler: JobHandler<T>): Promise<string> {
-    return this.boss.work<T>(
+    let id: string | null = null;
+    id = await this.boss.work<T>(
       name,
       { batchSize: 1, pollingIntervalSeconds: this.config.jobs_polling_interval_ms / 1000 },
       async (jobs) => {
-        for (const job of jobs) await handler(job);
+        try {
+          for (const job of jobs) await handler(job);
+        } finally {
+          if (id !== null && jobs.length > 0) this.boss.notifyWorker(id);
+        }
       },
     );
+    this.#workers.set(name, [...(this.#workers.get(name) ?? []), id]);
+    return id;
+  }
+
+  /** Wakes this process's workers of the queue: they look for jobs now. */
+  wake(name: string): void {
+    for (const id of this.#workers.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+
+  /**
+   * LISTENs on JOBS_CHANNEL on a connection of its own (not one of the pool's: it is held for good).
+   * If it fails, the workers still poll; it listens again after a pause.
+   */
+  async #listen(): Promise<void> {
+    if (this.#stopped) return;
+    const client = new Client(this.pool.options);
+    client.on('notification', (message) => {
+      if (message.channel === JOBS_CHANNEL && message.payload) this.wake(message.payload);
+    });
+    client.on('error', (error) => {
+      this.logger.warn({ err: error }, 'job notifications lost; the workers poll until they are back');
+      void client.end().catch(() => undefined);
+      if (this.#listener === client) this.#listener = null;
+      this.#listenLater();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      if (this.#stopped) {
+        await client.end();
+        return;
+      }
+      this.#listener = client;
+      this.#listenDelay = LISTEN_RETRY_MS.first;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'listening for job notifications failed; the workers poll meanwhile');
+      await client.end().catch(() => undefined);
+      this.#listenLater();
+    }
+  }
+
+  #listenLater(): void {
+    if (this.#stopped || this.#listenRetry) return;
+    const wait = this.#listenDelay;
+    this.#listenDelay = Math.min(this.#listenDelay * 2, LISTEN_RETRY_MS.max);
+    this.#listenRetry = setTimeout(() => {
+      this.#listenRetry = null;
+      void this.#listen();
+    }, wait);
+    this.#listenRetry.unref();
   }
 }

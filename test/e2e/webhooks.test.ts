@@ -370,3 +370,78 @@ describe('biller webhooks', () => {
     }
   });
 });
+
+describe('webhook delivery between polls', () => {
+  let db: TestDatabase;
+  let hub: RunningHub;
+  const receiver = new Receiver();
+  let agency: CreatedBiller;
+  const recordTogether = async (count: number): Promise<string[]> => {
+    const webhooks = hub.app.get(WebhooksService);
+    const recorded: string[] = [];
+    await hub.app.get(Db).transaction(async (tx) => {
+      for (let n = 0; n < count; n++) {
+        const event = await webhooks.recordEvent(tx, {
+          biller_id: agency.id,
+          type: 'payment_intent.succeeded',
+          data: { n },
+        });
+        recorded.push(event.id);
+      }
+    });
+    return recorded;
+  };
+  const listeners = async (): Promise<number[]> =>
+    (
+      await db.pool.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN payhub_jobs'`,
+      )
+    ).rows.map((row) => row.pid);
+
+  before(async () => {
+    db = await createTestDatabase();
+    const base = await receiver.listen();
+    // A minute between polls: whatever arrives within this test's bounds came by notification and by
+    // workers that look again at once after a job, not by a poll.
+    hub = await bootHub(db, { JOBS_POLLING_INTERVAL_MS: '60000' });
+    agency = await createBiller(hub, {
+      name: 'Sở Kế hoạch và Đầu tư',
+      kind: 'agency',
+      webhook_url: `${base}/agency`,
+    });
+    // The workers' first look (at start-up) has found nothing: they now wait out the interval.
+    await new Promise((wake) => setTimeout(wake, 200));
+    // Twelve events committed together: one notification, for four workers.
+    ids.push(...(await recordTogether(12)));
+  });
+  const ids: string[] = [];
+  after(async () => {
+    await hub?.close();
+    await receiver.close();
+    await db?.drop();
+  });
+
+  it('delivers events once their transaction commits, twelve with four workers, without waiting for a poll', async () => {
+    await eventually('all twelve delivered', async () => ids.every((id) => receiver.of(id).length === 1));
+    await eventually('all twelve recorded as delivered', async () => {
+      const pending = await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM events WHERE id = ANY($1) AND delivery_status <> 'delivered'`,
+        [ids],
+      );
+      return pending.rows[0]!.n === 0;
+    });
+    assert.equal(receiver.received.length, 12, 'each once');
+  });
+
+  it('listens again after its connection is cut, and deliveries go on without a poll', async () => {
+    const [before] = await listeners();
+    assert.ok(before, 'the hub listens for job notifications');
+    await db.pool.query('SELECT pg_terminate_backend($1)', [before]);
+    await eventually('listening again', async () => {
+      const now = await listeners();
+      return now.length === 1 && now[0] !== before;
+    });
+    const later = await recordTogether(3);
+    await eventually('the three delivered', async () => later.every((id) => receiver.of(id).length === 1));
+  });
+});
