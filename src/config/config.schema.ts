@@ -144,7 +144,8 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   {
     name: 'LOG_LEVEL',
     default_text: 'info',
-    description: `One of ${LOG_LEVELS.map((level) => '`' + level + '`').join(', ')}.`,
+    description:
+      "One of `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`. JSON lines on stdout; at `info` each request is logged as it arrives and as it is answered (method, path, status, time, request id). A logged URL keeps only paging, period and filter values of its query (`limit`, `starting_after`, `ending_before`, `from`, `to`, `date`, `gateway`, `status`, `kind`, `type`, `run`, `lang`); every other value is `[redacted]` (a checkout link's `sig`, a gateway callback's order details). Headers are never logged; secrets are redacted wherever they appear (src/logging/logger.ts).",
     secret: false,
   },
   {
@@ -170,7 +171,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     name: 'JOBS_POLLING_INTERVAL_MS',
     default_text: '2000',
     description:
-      'Milliseconds between looks for due background jobs (webhook deliveries), per worker (500 to 60000).',
+      'Milliseconds an idle worker waits before looking for due background jobs again (500 to 60000). New jobs wake the workers when their transaction commits (a Postgres notification) and a worker that found a job looks again at once, so this bounds only how late a retry falling due, or a job enqueued while notifications were down, is seen (docs/webhooks.md).',
     secret: false,
   },
   {
