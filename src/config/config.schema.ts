@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { FeeError, parseFeeTable, type FeeTable } from '../../adapters/fees';
 import { stripDiacritics } from '../../adapters/vietqr/vietqr.payload';
+import { LOGGED_QUERY_PARAMS } from '../logging/logger';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -145,7 +146,12 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     name: 'LOG_LEVEL',
     default_text: 'info',
     description:
-      "One of `fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`. JSON lines on stdout; at `info` each request is logged as it arrives and as it is answered (method, path, status, time, request id). A logged URL keeps only paging, period and filter values of its query (`limit`, `starting_after`, `ending_before`, `from`, `to`, `date`, `gateway`, `status`, `kind`, `type`, `run`, `lang`); every other value is `[redacted]` (a checkout link's `sig`, a gateway callback's order details). Headers are never logged; secrets are redacted wherever they appear (src/logging/logger.ts).",
+      `One of ${LOG_LEVELS.map((level) => '`' + level + '`').join(', ')}. JSON lines on stdout; at \`info\` each ` +
+      'request is logged as it arrives and as it is answered (method, path, status, time, request id). A ' +
+      'logged URL keeps only paging, period and filter values of its query ' +
+      `(${[...LOGGED_QUERY_PARAMS].map((name) => '`' + name + '`').join(', ')}); every other value is ` +
+      "`[redacted]` (a checkout link's `sig`, a gateway callback's order details). Headers are never " +
+      'logged; secrets are redacted wherever they appear (src/logging/logger.ts).',
     secret: false,
   },
   {
