@@ -16,8 +16,14 @@ import { type AttemptOutcome, type DeliveryTarget, WebhooksRepository } from './
 
 export const DELIVERY_QUEUE = 'webhook-delivery';
 export const DEAD_LETTER_QUEUE = 'webhook-dead-letter';
-/** Concurrent deliveries per hub process: a receiver that hangs until the timeout holds up only one. */
+/** Delivery workers per hub process. */
 const DELIVERY_WORKERS = 4;
+/**
+ * Jobs one worker takes at once and delivers concurrently (each succeeding or failing on its own): up
+ * to DELIVERY_WORKERS x DELIVERY_BATCH deliveries in flight per process, each bounded by
+ * WEBHOOK_TIMEOUT_MS, so a receiver that hangs holds up its own deliveries and few others.
+ */
+const DELIVERY_BATCH = 16;
 /** pg-boss fails a job that stays active this long after the request's own timeout (a crashed worker). */
 const ACTIVE_MARGIN_SECONDS = 30;
 
@@ -79,7 +85,9 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     for (let i = 0; i < DELIVERY_WORKERS; i++) {
-      await this.jobs.work<DeliveryJob>(DELIVERY_QUEUE, (job) => this.deliver(job));
+      await this.jobs.work<DeliveryJob>(DELIVERY_QUEUE, (job) => this.deliver(job), {
+        batch: DELIVERY_BATCH,
+      });
     }
     await this.jobs.work<DeliveryJob>(DEAD_LETTER_QUEUE, (job) => this.deadLetter(job));
   }

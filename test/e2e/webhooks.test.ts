@@ -214,6 +214,44 @@ describe('biller webhooks', () => {
     assert.equal(receiver.of(id).length, 0);
   });
 
+  it('fails only the job whose receiver refused among jobs taken together; the others complete once', async () => {
+    receiver.script.set('/parking', [503]);
+    const ids: { agency: string[]; parking: string } = { agency: [], parking: '' };
+    await hubDb.transaction(async (tx) => {
+      for (let n = 0; n < 5; n++) {
+        const event = await webhooks.recordEvent(tx, {
+          biller_id: agency.id,
+          type: 'receipt.issued',
+          data: { n },
+        });
+        ids.agency.push(event.id);
+      }
+      ids.parking = (
+        await webhooks.recordEvent(tx, { biller_id: parking.id, type: 'receipt.issued', data: { n: 5 } })
+      ).id;
+    });
+    const all = [...ids.agency, ids.parking];
+    await eventually('all six delivered', async () => {
+      const rows = await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM events WHERE id = ANY($1) AND delivery_status = 'delivered'`,
+        [all],
+      );
+      return rows.rows[0]!.n === all.length;
+    });
+    for (const id of ids.agency) assert.equal(receiver.of(id).length, 1);
+    assert.equal(receiver.of(ids.parking).length, 2, 'a 503, then the retry');
+    const jobs = await db.pool.query<{ event_id: string; state: string; retry_count: number }>(
+      `SELECT data->>'event_id' AS event_id, state::text AS state, retry_count FROM pgboss.job
+        WHERE data->>'event_id' = ANY($1)`,
+      [all],
+    );
+    assert.equal(jobs.rows.length, all.length);
+    for (const job of jobs.rows) {
+      assert.equal(job.state, 'completed', job.event_id);
+      assert.equal(job.retry_count, job.event_id === ids.parking ? 1 : 0, job.event_id);
+    }
+  });
+
   it('retries a receiver that refuses connections and then answers 503, and delivers the same event', async () => {
     const port = await freePort();
     const biller = await createBiller(hub, {
