@@ -183,6 +183,22 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     return id;
   }
 
+  /**
+   * Puts a job this process is running back to wait until `until`, as if it had not been fetched: no
+   * attempt is counted (pg-boss counts a retry when it fetches a job that was started before, so
+   * started_on is cleared; a retry's own fetch has counted already, which the next fetch then does
+   * not). Through pg-boss's table, as sendMany reads it; pg-boss's completion then leaves the job
+   * alone (it completes active jobs only). Answers whether the job was active.
+   */
+  async postpone(name: string, id: string, until: Date): Promise<boolean> {
+    const moved = await this.pool.query(
+      `UPDATE ${JOBS_SCHEMA}.job SET state = 'created', started_on = NULL, start_after = $3
+        WHERE name = $1 AND id = $2 AND state = 'active'`,
+      [name, id, until],
+    );
+    return moved.rowCount === 1;
+  }
+
   /** Wakes this process's workers of the queue: they look for jobs now. */
   wake(name: string): void {
     for (const id of this.#workers.get(name) ?? []) this.boss.notifyWorker(id);

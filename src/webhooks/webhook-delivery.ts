@@ -26,6 +26,12 @@ const DELIVERY_WORKERS = 4;
 const DELIVERY_BATCH = 16;
 /** pg-boss fails a job that stays active this long after the request's own timeout (a crashed worker). */
 const ACTIVE_MARGIN_SECONDS = 30;
+/**
+ * After a delivery ran into WEBHOOK_TIMEOUT_MS, this process sends nothing more to that URL for this
+ * long: its jobs wait (postponed, no attempt counted) instead of holding a worker each for the whole
+ * timeout while other billers' events queue behind them.
+ */
+export const UNRESPONSIVE_PAUSE_MS = 60_000;
 
 /** What a delivery job carries: ids only; the URL and secret are read when it runs. */
 export interface DeliveryJob {
@@ -49,9 +55,13 @@ export function webhookBody(event: Pick<DeliveryTarget, 'id' | 'type' | 'created
 }
 
 /** A short, secret-free reason: the status, or the network error's code. */
+/** The request ran into its deadline. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
 function failureReason(error: unknown, timeout_ms: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-    return `timeout after ${timeout_ms} ms`;
+  if (isTimeout(error)) return `timeout after ${timeout_ms} ms`;
   const code = (error as { cause?: { code?: unknown } })?.cause?.code;
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'network error';
 }
@@ -67,6 +77,8 @@ class DeliveryFailed extends Error {
 @Injectable()
 export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger: Logger;
+  /** URLs that let a delivery time out, and until when this process sends them nothing. */
+  readonly #unresponsive = new Map<string, number>();
 
   constructor(
     private readonly jobs: JobQueue,
@@ -136,7 +148,19 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
       await this.repository.markNoEndpoint(event_id, job_id);
       return;
     }
+    const paused_until = this.#unresponsive.get(target.webhook_url);
+    if (paused_until !== undefined && paused_until > Date.now()) {
+      if (await this.jobs.postpone(DELIVERY_QUEUE, job.id, new Date(paused_until))) {
+        this.logger.debug(
+          { event_id, until: new Date(paused_until) },
+          'webhook postponed: endpoint unresponsive',
+        );
+        return;
+      }
+    } else if (paused_until !== undefined) this.#unresponsive.delete(target.webhook_url);
     const outcome = await this.post(target.webhook_url, webhookBody(target), target.webhook_secret);
+    if (!outcome.delivered && outcome.timed_out)
+      this.#unresponsive.set(target.webhook_url, Date.now() + UNRESPONSIVE_PAUSE_MS);
     const attempt = await this.repository.recordAttempt(event_id, job_id, outcome);
     const context = { event_id, biller_id: target.biller_id, type: target.type, attempt };
     if (outcome.delivered) {
@@ -182,7 +206,7 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
       // The answer's body means nothing to the hub; drop it so the connection is freed.
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
-      return { delivered: false, error: failureReason(error, timeout_ms) };
+      return { delivered: false, error: failureReason(error, timeout_ms), timed_out: isTimeout(error) };
     } finally {
       clear();
     }

@@ -48,7 +48,10 @@ export interface EventFilter {
   delivery_status: DeliveryStatus | null;
 }
 
-export type AttemptOutcome = { delivered: true } | { delivered: false; error: string };
+export type AttemptOutcome =
+  | { delivered: true }
+  /** timed_out: the receiver let the request run into WEBHOOK_TIMEOUT_MS. */
+  | { delivered: false; error: string; timed_out?: boolean };
 
 const COLUMNS = `id, biller_id, type, data, receipt_id, created_at, delivery_status, delivery_job_id,
   attempts, last_error, last_attempt_at, delivered_at, dead_at`;

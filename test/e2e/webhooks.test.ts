@@ -409,26 +409,36 @@ describe('biller webhooks', () => {
   });
 });
 
+/** `payment_intent.succeeded` events ({n} as data) recorded in one transaction of the hub's; their ids. */
+async function recordInOneTransaction(
+  hub: RunningHub,
+  events: ReadonlyArray<{ biller: CreatedBiller; n: number }>,
+): Promise<string[]> {
+  const webhooks = hub.app.get(WebhooksService);
+  const ids: string[] = [];
+  await hub.app.get(Db).transaction(async (tx) => {
+    for (const { biller, n } of events) {
+      const event = await webhooks.recordEvent(tx, {
+        biller_id: biller.id,
+        type: 'payment_intent.succeeded',
+        data: { n },
+      });
+      ids.push(event.id);
+    }
+  });
+  return ids;
+}
+
 describe('webhook delivery between polls', () => {
   let db: TestDatabase;
   let hub: RunningHub;
   const receiver = new Receiver();
   let agency: CreatedBiller;
-  const recordTogether = async (count: number): Promise<string[]> => {
-    const webhooks = hub.app.get(WebhooksService);
-    const recorded: string[] = [];
-    await hub.app.get(Db).transaction(async (tx) => {
-      for (let n = 0; n < count; n++) {
-        const event = await webhooks.recordEvent(tx, {
-          biller_id: agency.id,
-          type: 'payment_intent.succeeded',
-          data: { n },
-        });
-        recorded.push(event.id);
-      }
-    });
-    return recorded;
-  };
+  const recordTogether = (count: number): Promise<string[]> =>
+    recordInOneTransaction(
+      hub,
+      Array.from({ length: count }, (_, n) => ({ biller: agency, n })),
+    );
   const listeners = async (): Promise<number[]> =>
     (
       await db.pool.query<{ pid: number }>(
@@ -481,5 +491,88 @@ describe('webhook delivery between polls', () => {
     });
     const later = await recordTogether(3);
     await eventually('the three delivered', async () => later.every((id) => receiver.of(id).length === 1));
+  });
+});
+
+describe('webhook delivery to a receiver that hangs', () => {
+  let db: TestDatabase;
+  let hub: RunningHub;
+  const receiver = new Receiver();
+  let hanging: Server;
+  let hangingRequests = 0;
+  let slow: CreatedBiller;
+  let quick: CreatedBiller;
+
+  const record = (events: Array<{ biller: CreatedBiller; n: number }>): Promise<string[]> =>
+    recordInOneTransaction(hub, events);
+  const jobOf = async (event_id: string) =>
+    (
+      await db.pool.query<{ state: string; retry_count: number; waits_s: number }>(
+        `SELECT state::text AS state, retry_count, extract(epoch FROM start_after - now())::float8 AS waits_s
+           FROM pgboss.job WHERE data->>'event_id' = $1`,
+        [event_id],
+      )
+    ).rows[0]!;
+
+  before(async () => {
+    db = await createTestDatabase();
+    const base = await receiver.listen();
+    // Takes every request and never answers.
+    hanging = createServer(() => void hangingRequests++);
+    await new Promise<void>((done) => hanging.listen(0, '127.0.0.1', done));
+    const port = (hanging.address() as AddressInfo).port;
+    hub = await bootHub(db, {
+      JOBS_POLLING_INTERVAL_MS: '500',
+      WEBHOOK_TIMEOUT_MS: '300',
+      WEBHOOK_RETRY_DELAY_SECONDS: '0',
+      WEBHOOK_RETRY_BACKOFF: 'false',
+    });
+    slow = await createBiller(hub, {
+      name: 'Ban Quản lý chợ',
+      kind: 'agency',
+      webhook_url: `http://127.0.0.1:${port}/hangs`,
+    });
+    quick = await createBiller(hub, { name: 'Sở Y tế', kind: 'agency', webhook_url: `${base}/quick` });
+  });
+  after(async () => {
+    await hub?.close();
+    hanging?.closeAllConnections();
+    await new Promise<void>((done) => (hanging ? hanging.close(() => done()) : done()));
+    await receiver.close();
+    await db?.drop();
+  });
+
+  it('sends nothing more to it for a while after a timeout: its events wait, no attempt used, others go on', async () => {
+    const [first] = await record([{ biller: slow, n: 0 }]);
+    await eventually('a timed-out attempt', async () => {
+      const row = await db.pool.query<{ last_error: string | null }>(
+        'SELECT last_error FROM events WHERE id = $1',
+        [first],
+      );
+      return row.rows[0]!.last_error === 'timeout after 300 ms';
+    });
+    const later = await record([
+      { biller: slow, n: 1 },
+      { biller: slow, n: 2 },
+      { biller: quick, n: 3 },
+    ]);
+    await eventually('the other biller’s event delivered', async () => receiver.of(later[2]!).length === 1);
+    // The slow receiver's events (the retry of the first, and two new ones) wait for the pause to end.
+    await eventually(
+      'the first one’s retry postponed',
+      async () => (await jobOf(first!)).state === 'created',
+    );
+    for (const id of [later[0]!, later[1]!]) {
+      await eventually('postponed', async () => (await jobOf(id)).state === 'created');
+      const job = await jobOf(id);
+      assert.equal(job.retry_count, 0, 'no attempt used');
+      assert.ok(job.waits_s > 30, `waits for the pause (${job.waits_s} s)`);
+      const event = await db.pool.query<{ attempts: number; delivery_status: string }>(
+        'SELECT attempts, delivery_status FROM events WHERE id = $1',
+        [id],
+      );
+      assert.deepEqual(event.rows[0], { attempts: 0, delivery_status: 'pending' });
+    }
+    assert.equal(hangingRequests, 1, 'one request reached the hanging receiver');
   });
 });
