@@ -111,6 +111,13 @@ class Batch {
 
 const ZERO_HASH = Buffer.alloc(32);
 
+/**
+ * The transaction-scoped advisory lock of one gateway's import for one day: one import per gateway and
+ * day at a time, across hub processes; a resolution that must see that day's run waits on it too.
+ */
+export const importLock = (gateway: string, settlement_date: string) =>
+  `reconciliation:${gateway}:${settlement_date}`;
+
 export class ReconciliationImporter {
   constructor(
     private readonly db: Db,
@@ -133,7 +140,7 @@ export class ReconciliationImporter {
     return this.db.transaction(async (client) => {
       // One import per gateway and day at a time, across hub processes.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `reconciliation:${input.gateway}:${input.settlement_date}`,
+        importLock(input.gateway, input.settlement_date),
       ]);
       const existing = await client.query<RunRow>(
         `SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE gateway = $1 AND settlement_date = $2`,

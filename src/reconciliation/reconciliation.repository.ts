@@ -240,6 +240,39 @@ export class ReconciliationRepository {
   }
 
   /** The exception, its row locked until the caller's transaction ends (resolutions queue on it). */
+  /**
+   * The days of `dates` for which gateway's file has not been reconciled, after waiting for any import
+   * of those days in progress (their import locks, taken in this transaction).
+   */
+  async unreconciledDays(gateway: string, dates: readonly string[], lockKey: (date: string) => string) {
+    for (const date of dates)
+      await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(date)]);
+    const found = await this.db.query<{ day: string }>(
+      `SELECT settlement_date::text AS day FROM reconciliation_runs
+        WHERE gateway = $1 AND settlement_date = ANY($2::date[])`,
+      [gateway, dates],
+    );
+    const reconciled = new Set(found.rows.map((row) => row.day));
+    return dates.filter((date) => !reconciled.has(date));
+  }
+
+  /** An exception with its run's day, read without a lock. */
+  async exceptionDay(
+    id: string,
+  ): Promise<{ kind: string; status: string; gateway: string; settlement_date: string } | null> {
+    const result = await this.db.query<{
+      kind: string;
+      status: string;
+      gateway: string;
+      settlement_date: string;
+    }>(
+      `SELECT e.kind, e.status, e.gateway, r.settlement_date::text AS settlement_date
+         FROM reconciliation_exceptions e JOIN reconciliation_runs r ON r.id = e.run_id WHERE e.id = $1`,
+      [id],
+    );
+    return result.rows[0] ?? null;
+  }
+
   async lockException(id: string): Promise<ExceptionRow | null> {
     const result = await this.db.query<ExceptionRow>(
       'SELECT * FROM reconciliation_exceptions WHERE id = $1 FOR UPDATE',

@@ -23,6 +23,8 @@ import {
   writeOffsAccount,
 } from '../payments/payment-postings';
 import { ReconciliationError } from './reconciliation.errors';
+import { importLock } from './reconciliation.importer';
+import { TIMING_DAYS } from './reconciliation.matcher';
 import { type AuditRow, type ExceptionRow, ReconciliationRepository } from './reconciliation.repository';
 
 export const RESOLUTION_ACTIONS = ['late_capture', 'refund', 'write_off', 'fee_adjustment'] as const;
@@ -117,6 +119,8 @@ export class ReconciliationResolutions {
 
   async resolve(exception_id: string, input: ResolveInput): Promise<ResolveResult> {
     return this.db.transaction(async (tx) => {
+      // Before the exception's lock: an import of the next day waits for this lock in its turn.
+      await this.#awaitTimingWindow(exception_id, input.action);
       const exception = await this.repository.lockException(exception_id);
       if (!exception)
         throw new ReconciliationError('reconciliation_exception_not_found', 'No such exception.', 'id');
@@ -169,6 +173,29 @@ export class ReconciliationResolutions {
       });
       return { exception: resolved, audit: await this.repository.auditOf(exception.id), created: true };
     });
+  }
+
+  /**
+   * A payment or refund missing from its day's file may be on the next day's (around midnight): that
+   * file's import settles it as a timing difference. Written off or reversed before, the next file's
+   * payout would take the money out of clearing a second time; so, for a missing_in_gateway exception
+   * still open, write_off and refund wait until the gateway's files of the next TIMING_DAYS days are
+   * reconciled (an import in progress is waited for).
+   */
+  async #awaitTimingWindow(exception_id: string, action: ResolutionAction): Promise<void> {
+    if (action !== 'write_off' && action !== 'refund') return;
+    const exception = await this.repository.exceptionDay(exception_id);
+    if (!exception || exception.kind !== 'missing_in_gateway' || exception.status !== 'open') return;
+    const next = Array.from({ length: TIMING_DAYS }, (_, k) => addDays(exception.settlement_date, k + 1));
+    const waiting = await this.repository.unreconciledDays(exception.gateway, next, (date) =>
+      importLock(exception.gateway, date),
+    );
+    if (waiting.length > 0)
+      throw notApplicable(
+        `The ${exception.gateway} file of ${waiting.join(', ')} is not reconciled yet: a payment made around ` +
+          'midnight may be on it (its import then resolves this exception as a timing difference). ' +
+          'Resolve this once that file is in.',
+      );
   }
 
   #act(tx: PoolClient, exception: ExceptionRow, input: ResolveInput): Promise<Posted> {
@@ -397,6 +424,12 @@ export class ReconciliationResolutions {
     );
     if (failed) throw new Error(`ledger account ${failed.id}: ${failed.result}`);
   }
+}
+
+/** The calendar day `days` after a `YYYY-MM-DD` day. */
+function addDays(date: string, days: number): string {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
 function notApplicable(message: string): ReconciliationError {

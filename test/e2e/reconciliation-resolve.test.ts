@@ -463,8 +463,26 @@ describe('reconciliation resolutions', () => {
     assert.equal(unknown.status, 200, unknown.text);
     assert.equal((await transfer(`recon:${unknownRef.id}:write_off`))?.credit_account_id, 'suspense:vnpay');
 
-    // The payment VNPay did not settle: a loss.
+    // The payment VNPay did not settle: a loss, once the next day's file has not listed it either
+    // (before, it may be a payment around midnight on that file: refused, nothing changes).
     const missing = byKind.get('missing_in_gateway')!;
+    const early = await resolve(missing.id, { action: 'write_off', reason: 'Dispute lost', operator: 'An' });
+    assert.equal(early.status, 409, early.text);
+    assert.equal(early.body.error.code, 'reconciliation_action_not_applicable');
+    const next_day = vietnamDate(new Date(Date.now() - 3 * DAY_MS));
+    assert.ok(early.body.error.message.includes(next_day), early.body.error.message);
+    assert.equal((await getException(missing.id)).status, 'open');
+    assert.equal(await transfer(`recon:${missing.id}:write_off`), undefined);
+    const form = new FormData();
+    form.append('gateway', 'vnpay');
+    form.append('date', next_day);
+    form.append('file', new Blob([rewrite(sim().settlementFile('2000-01-01'), [])]), 'vnpay.csv');
+    const nextRun = await fetch(`${hub.url}/v1/reconciliation/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: form,
+    });
+    assert.equal(nextRun.status, 200, await nextRun.text());
     const lost = await resolve(missing.id, { action: 'write_off', reason: 'Dispute lost', operator: 'An' });
     assert.equal(lost.status, 200, lost.text);
     assert.equal(lost.body.resolution, 'write_off');
