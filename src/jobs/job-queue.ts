@@ -199,6 +199,17 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     return moved.rowCount === 1;
   }
 
+  /** The queue's jobs not yet done (waiting, or waiting for a retry), and the age of the oldest, in s. */
+  async waiting(name: string): Promise<{ count: number; oldest_seconds: number }> {
+    const found = await this.pool.query<{ count: number; oldest_seconds: number | null }>(
+      `SELECT count(*)::int AS count, extract(epoch FROM now() - min(created_on))::float8 AS oldest_seconds
+         FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state < 'active'`,
+      [name],
+    );
+    const row = found.rows[0]!;
+    return { count: row.count, oldest_seconds: row.oldest_seconds ?? 0 };
+  }
+
   /** Wakes this process's workers of the queue: they look for jobs now. */
   wake(name: string): void {
     for (const id of this.#workers.get(name) ?? []) this.boss.notifyWorker(id);

@@ -4,6 +4,7 @@
 // done and can only answer "already confirmed". Money that cannot pay its bill (paid twice, bill no
 // longer open) goes to the gateway's suspense account and into payment_reviews: never dropped.
 import { Inject, Injectable } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import type {
   CallbackOutcome,
   CallbackReply,
@@ -17,6 +18,7 @@ import { Db } from '../database/db';
 import { GatewaysService } from '../gateways/gateways.service';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { PaymentIntentsRepository } from '../payment-intents/payment-intents.repository';
 import { PaymentIntentsService } from '../payment-intents/payment-intents.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -30,6 +32,9 @@ const POSTED = new Set(['created', 'exists']);
 
 @Injectable()
 export class PaymentCallbacksService {
+  /** Callbacks by gateway and outcome. */
+  private readonly callbacks: Counter<'gateway' | 'outcome'>;
+
   constructor(
     private readonly db: Db,
     private readonly repository: PaymentsRepository,
@@ -40,7 +45,14 @@ export class PaymentCallbacksService {
     @Inject(LEDGER) private readonly ledger: PgLedger,
     @Inject(HUB_LOGGER) private readonly logger: Logger,
     private readonly confirmations: PaymentConfirmations,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.callbacks = metrics.counter(
+      'payhub_gateway_callbacks_total',
+      'Gateway callbacks this process answered, by gateway and outcome (recorded, already_confirmed, order_not_found, amount_mismatch, a rejection: bad_signature, malformed, wrong_merchant; error).',
+      ['gateway', 'outcome'],
+    );
+  }
 
   /** Verifies, applies and answers one callback in the gateway's own format. */
   async handle(gateway: GatewayId, request: CallbackRequest): Promise<CallbackReply> {
@@ -49,6 +61,7 @@ export class PaymentCallbacksService {
     if (!parsed.ok) {
       // The rejection's detail names the check, never a secret or the signature.
       this.logger.warn({ gateway, ...parsed.rejection }, 'gateway callback rejected');
+      this.callbacks.inc({ gateway, outcome: parsed.rejection.reason });
       return adapter.callbackReply(parsed.rejection.reason);
     }
     let outcome: CallbackOutcome;
@@ -65,6 +78,7 @@ export class PaymentCallbacksService {
       { gateway, reference: parsed.event.merchant_ref, status: parsed.event.status, outcome },
       'gateway callback',
     );
+    this.callbacks.inc({ gateway, outcome });
     return adapter.callbackReply(outcome);
   }
 

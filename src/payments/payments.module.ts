@@ -3,6 +3,7 @@
 import { Module } from '@nestjs/common';
 import { BillersModule } from '../billers/billers.module';
 import { GatewaysModule } from '../gateways/gateways.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { PaymentIntentsModule } from '../payment-intents/payment-intents.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -14,7 +15,14 @@ import { PaymentsRepository } from './payments.repository';
 import { ReturnController, ReturnPagesRepository } from './return.controller';
 
 @Module({
-  imports: [BillersModule, GatewaysModule, PaymentIntentsModule, ReceiptsModule, WebhooksModule],
+  imports: [
+    BillersModule,
+    GatewaysModule,
+    MetricsModule,
+    PaymentIntentsModule,
+    ReceiptsModule,
+    WebhooksModule,
+  ],
   controllers: [PaymentsController, BankTransferController, ReturnController],
   providers: [PaymentsRepository, PaymentCallbacksService, PaymentConfirmations, ReturnPagesRepository],
   // The janitor (src/janitor/) applies what a gateway query finds through the same path.

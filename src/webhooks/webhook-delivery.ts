@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
+import type { Counter } from 'prom-client';
 import { deadline } from '../../adapters/shared/http';
 import { stringifyJson } from '../common/json';
 import { HUB_CONFIG } from '../config/config.module';
@@ -11,6 +12,7 @@ import type { HubConfig } from '../config/config.schema';
 import { JobQueue, type Queryable } from '../jobs/job-queue';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature';
 import { type AttemptOutcome, type DeliveryTarget, WebhooksRepository } from './webhooks.repository';
 
@@ -80,13 +82,33 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
   /** URLs that let a delivery time out, and until when this process sends them nothing. */
   readonly #unresponsive = new Map<string, number>();
 
+  /** Deliveries by result: delivered, failed (retried or dead), postponed (an unresponsive URL). */
+  private readonly deliveries: Counter<'result'>;
+
   constructor(
     private readonly jobs: JobQueue,
     private readonly repository: WebhooksRepository,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(HUB_LOGGER) logger: Logger,
+    metrics: MetricsService,
   ) {
     this.logger = logger.child({ component: 'webhooks' });
+    this.deliveries = metrics.counter(
+      'payhub_webhook_deliveries_total',
+      'Webhook deliveries this process made, by result: delivered, failed (to be retried, or dead), postponed (the URL timed out lately).',
+      ['result'],
+    );
+    // Every hub process shares the queue: these read the same database-wide numbers.
+    metrics.gauge(
+      'payhub_webhook_deliveries_waiting',
+      'Webhook deliveries not yet made, in every hub process: due, or waiting for a retry.',
+      async () => (await this.jobs.waiting(DELIVERY_QUEUE)).count,
+    );
+    metrics.gauge(
+      'payhub_webhook_oldest_waiting_seconds',
+      'Age of the oldest webhook delivery not yet made (0 when none waits): a receiver down, or deliveries behind.',
+      async () => (await this.jobs.waiting(DELIVERY_QUEUE)).oldest_seconds,
+    );
   }
 
   /** JobsModule has started pg-boss by now (its module initialises first). */
@@ -151,6 +173,7 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
     const paused_until = this.#unresponsive.get(target.webhook_url);
     if (paused_until !== undefined && paused_until > Date.now()) {
       if (await this.jobs.postpone(DELIVERY_QUEUE, job.id, new Date(paused_until))) {
+        this.deliveries.inc({ result: 'postponed' });
         this.logger.debug(
           { event_id, until: new Date(paused_until) },
           'webhook postponed: endpoint unresponsive',
@@ -163,6 +186,7 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap {
       this.#unresponsive.set(target.webhook_url, Date.now() + UNRESPONSIVE_PAUSE_MS);
     const attempt = await this.repository.recordAttempt(event_id, job_id, outcome);
     const context = { event_id, biller_id: target.biller_id, type: target.type, attempt };
+    this.deliveries.inc({ result: outcome.delivered ? 'delivered' : 'failed' });
     if (outcome.delivered) {
       this.logger.info(context, 'webhook delivered');
       return;

@@ -3,6 +3,7 @@
 import { Module } from '@nestjs/common';
 import { BillersModule } from '../billers/billers.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { EventsController } from './events.controller';
 import { WebhookDelivery } from './webhook-delivery';
@@ -10,7 +11,7 @@ import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
-  imports: [BillersModule, JobsModule, ReceiptsModule],
+  imports: [BillersModule, JobsModule, MetricsModule, ReceiptsModule],
   controllers: [EventsController],
   providers: [WebhooksRepository, WebhookDelivery, WebhooksService],
   exports: [WebhooksService],

@@ -49,4 +49,20 @@ describe('GET /metrics', () => {
       3,
     );
   });
+
+  it('counts gateway callbacks by gateway and outcome, and shows the webhook backlog', async () => {
+    // Forged: a VNPay IPN whose signature is wrong is refused (97) and counted as such.
+    const forged = await fetch(
+      `${hub.url}/v1/gateways/vnpay/ipn?vnp_TxnRef=NOPE&vnp_Amount=100000&vnp_SecureHash=${'0'.repeat(128)}`,
+    );
+    assert.equal(forged.status, 200);
+    const text = await (await fetch(`${hub.url}/metrics`)).text();
+    assert.equal(
+      sample(text, 'payhub_gateway_callbacks_total', 'gateway="vnpay",outcome="bad_signature"'),
+      1,
+    );
+    assert.match(text, /^# TYPE payhub_webhook_deliveries_total counter$/m);
+    assert.match(text, /^payhub_webhook_deliveries_waiting 0$/m);
+    assert.match(text, /^payhub_webhook_oldest_waiting_seconds 0$/m);
+  });
 });

@@ -479,6 +479,9 @@ describe('webhook delivery between polls', () => {
       return pending.rows[0]!.n === 0;
     });
     assert.equal(receiver.received.length, 12, 'each once');
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    assert.match(metrics, /^payhub_webhook_deliveries_total\{result="delivered"\} 12$/m);
+    assert.match(metrics, /^payhub_webhook_deliveries_waiting 0$/m);
   });
 
   it('listens again after its connection is cut, and deliveries go on without a poll', async () => {
@@ -574,5 +577,11 @@ describe('webhook delivery to a receiver that hangs', () => {
       assert.deepEqual(event.rows[0], { attempts: 0, delivery_status: 'pending' });
     }
     assert.equal(hangingRequests, 1, 'one request reached the hanging receiver');
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    const postponed = /^payhub_webhook_deliveries_total\{result="postponed"\} (\d+)$/m.exec(metrics);
+    assert.ok(postponed && Number(postponed[1]) >= 3, 'the three postponements are counted');
+    assert.match(metrics, /^payhub_webhook_deliveries_waiting 3$/m);
+    const oldest = /^payhub_webhook_oldest_waiting_seconds ([\d.]+)$/m.exec(metrics);
+    assert.ok(oldest && Number(oldest[1]) > 0, 'the first event has been waiting');
   });
 });
