@@ -83,7 +83,9 @@ const dedupKey = (row: string) =>
  * `verdict` is null for a matched row and an exception kind otherwise. Rules, first that applies:
  *
  * Payment rows
- * - `duplicate`: an earlier line of the file has the same kind and gateway transaction.
+ * - `duplicate`: an earlier line of the file has the same kind and gateway transaction; or the row
+ *   succeeded and a neighbouring day's file (± TIMING_DAYS, imported already) has it succeeded too
+ *   (the gateway paying one transaction out on two days; details name that run and line).
  * - no intent of this gateway by reference (or, failing that, by gateway transaction): a succeeded row
  *   is `missing_in_hub` (the hub never heard of it); another is nothing to settle (matched).
  * - the row did not succeed: `status_mismatch` when the hub has the intent succeeded with this
@@ -106,15 +108,32 @@ WITH dup AS (
   FROM reconciliation_rows s WHERE s.run_id = $1
   GROUP BY 1, 2 HAVING count(*) > 1
 ),
+neighbours AS (
+  SELECT o.id, o.settlement_date FROM reconciliation_runs me JOIN reconciliation_runs o
+    ON o.gateway = me.gateway AND o.id <> me.id
+   AND o.settlement_date BETWEEN me.settlement_date - ${TIMING_DAYS} AND me.settlement_date + ${TIMING_DAYS}
+  WHERE me.id = $1
+),
+paid_elsewhere AS (
+  SELECT n.kind, n.dedup_key, min(n.run_id) AS run_id, min(n.line) AS line
+  FROM (SELECT o.run_id, o.line, o.kind, ${dedupKey('o')} AS dedup_key
+          FROM reconciliation_rows o
+         WHERE o.run_id IN (SELECT id FROM neighbours) AND o.status = 'succeeded') n
+  GROUP BY 1, 2
+),
 staged AS (
-  SELECT r.*, (d.first_line IS NOT NULL AND d.first_line < r.line) AS repeated, d.first_line
+  SELECT r.*,
+         (d.first_line IS NOT NULL AND d.first_line < r.line) OR e.line IS NOT NULL AS repeated,
+         coalesce(d.first_line, e.line) AS first_line, e.run_id AS first_run
   FROM reconciliation_rows r
   LEFT JOIN dup d ON d.kind = r.kind AND d.dedup_key = ${dedupKey('r')}
+  LEFT JOIN paid_elsewhere e
+    ON r.status = 'succeeded' AND e.kind = r.kind AND e.dedup_key = ${dedupKey('r')}
   WHERE r.run_id = $1
 ),
 payments AS (
   SELECT r.line, r.kind, r.merchant_ref, r.gateway_txn_id, r.refund_ref, r.amount, r.fee, r.status,
-         r.repeated, r.first_line,
+         r.repeated, r.first_line, r.first_run,
          coalesce(i1.id, i2.id) AS intent_id,
          coalesce(i1.status, i2.status) AS intent_status,
          coalesce(i1.amount, i2.amount) AS intent_amount,
@@ -149,7 +168,7 @@ payment_verdicts AS (
 ),
 refund_verdicts AS (
   SELECT r.line, r.kind, r.merchant_ref, r.gateway_txn_id, r.refund_ref, r.amount, r.fee, r.status,
-         r.repeated, r.first_line,
+         r.repeated, r.first_line, r.first_run,
          f.payment_intent_id AS intent_id, NULL::text AS intent_status, f.amount AS intent_amount,
          NULL::text AS intent_txn, f.id AS refund_id, f.status AS refund_status,
          0::bigint AS expected_fee,
@@ -181,7 +200,9 @@ inserted AS (
          v.gateway_txn_id, v.refund_ref, v.intent_id, v.refund_id, v.amount, v.intent_amount, v.fee,
          CASE WHEN v.verdict = 'fee_mismatch' THEN v.expected_fee END, v.status,
          coalesce(v.refund_status, v.intent_status),
-         CASE WHEN v.verdict = 'duplicate' THEN jsonb_build_object('first_line', v.first_line)
+         CASE WHEN v.verdict = 'duplicate' AND v.first_run IS NOT NULL
+                THEN jsonb_build_object('first_line', v.first_line, 'first_run', v.first_run)
+              WHEN v.verdict = 'duplicate' THEN jsonb_build_object('first_line', v.first_line)
               ELSE '{}'::jsonb END
   FROM verdicts v WHERE v.verdict IS NOT NULL
   ORDER BY v.line

@@ -396,6 +396,35 @@ describe('reconciliation', () => {
     assert.equal(await count('reconciliation_audit WHERE exception_id = $1', [missing!.id]), 1);
   });
 
+  it('finds a payment the gateway paid out again on the next day’s file: a duplicate naming the first', async () => {
+    const twice = await pay(230_000);
+    const rows = dataRows(sim().settlementFile(vietnamDate(new Date()))).filter(
+      (row) => row[1] === twice.reference,
+    );
+    assert.equal(rows.length, 1);
+    await moveToPast(rows, [twice], 21);
+    const template = sim().settlementFile('2000-01-01');
+    const first = await postFile(
+      hub,
+      { gateway: 'vnpay', date: vietnamDate(new Date(Date.now() - 21 * DAY_MS)) },
+      rewrite(template, rows),
+    );
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.body.exceptions_by_kind, {});
+    const again = await postFile(
+      hub,
+      { gateway: 'vnpay', date: vietnamDate(new Date(Date.now() - 20 * DAY_MS)) },
+      rewrite(template, rows),
+    );
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.body.exceptions_by_kind, { duplicate: 1 });
+    assert.equal(again.body.matched, 0);
+    const [duplicate] = await exceptions(`run=${again.body.id}`);
+    assert.equal(duplicate!.payment_intent, twice.id);
+    assert.equal(duplicate!.line, 2);
+    assert.deepEqual(duplicate!.details, { first_line: 2, first_run: first.body.id });
+  });
+
   it('refuses bad files naming the line, and stores nothing', async () => {
     const paid = await pay(110_000);
     const rows = dataRows(sim().settlementFile(vietnamDate(new Date()))).filter(
