@@ -92,6 +92,32 @@ export class PaymentIntentsRepository {
     return inserted.rows[0] ?? null;
   }
 
+  /**
+   * insert, unless an attempt of the bill by this method still waits for the payer (requires_action,
+   * not expired) with its link, or without one yet and younger than `pending_ms` (a hub process is
+   * asking the gateway for it now): then that attempt's id. Under a transaction-scoped advisory lock on
+   * (bill, method), so that two processes deciding at once decide one after the other.
+   */
+  async insertUnlessWaiting(
+    intent: NewPaymentIntentRow,
+    pending_ms: number,
+  ): Promise<{ created: PaymentIntentRow | null } | { waiting: string }> {
+    return this.db.transaction(async () => {
+      await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `checkout:${intent.bill_id}:${intent.method}`,
+      ]);
+      const waiting = await this.db.query<{ id: string }>(
+        `SELECT id FROM payment_intents
+          WHERE bill_id = $1 AND method = $2 AND status = 'requires_action' AND expires_at > clock_timestamp()
+            AND (next_action IS NOT NULL OR created_at > clock_timestamp() - $3 * interval '1 millisecond')
+          ORDER BY created_at DESC LIMIT 1`,
+        [intent.bill_id, intent.method, pending_ms],
+      );
+      if (waiting.rows[0]) return { waiting: waiting.rows[0].id };
+      return { created: await this.insert(intent) };
+    });
+  }
+
   /** Stores the gateway's answer on an attempt still waiting for it. */
   async setNextAction(id: string, next_action: StoredNextAction): Promise<PaymentIntentRow> {
     const updated = await this.db.query<PaymentIntentRow>(

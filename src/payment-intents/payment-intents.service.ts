@@ -21,6 +21,7 @@ import { PaymentIntentError } from './payment-intents.errors';
 import {
   PAYMENT_INTENT_METHODS,
   type PaymentIntentFilters,
+  type PaymentIntentMethod,
   type PaymentIntentRow,
   PaymentIntentsRepository,
   type StoredNextAction,
@@ -31,6 +32,14 @@ const INTENT_TTL_MS = 15 * 60 * 1000;
 /** A reference collision takes 60 random bits twice; a third one in a row is a bug, not bad luck. */
 const REFERENCE_ATTEMPTS_MAX = 3;
 export const CHECKOUT_RETURN_PATH = '/v1/checkout/return';
+/**
+ * How long a checkout waits for an attempt another hub process is creating (its gateway call: MoMo's
+ * and ZaloPay's clients give up after 30 s); an attempt without a link that is older than this was
+ * abandoned (its process stopped mid-call) and no longer holds a new one back.
+ */
+const JOIN_PENDING_MS = 35_000;
+/** How often that wait looks at the attempt. */
+const JOIN_POLL_MS = 100;
 
 /** An order field as the request parameter it came from: the amount and expiry are the bill's. */
 const ORDER_PARAMS: Record<string, string> = {
@@ -106,6 +115,55 @@ export class PaymentIntentsService {
   }
 
   async create(principal: Principal, body: unknown, payer_ip: string): Promise<PaymentIntentDto> {
+    const attempt = await this.#prepare(principal, body);
+    const intent = await this.record(attempt.row);
+    return this.#askGateway(intent, attempt, payer_ip);
+  }
+
+  /**
+   * The checkout's way (src/web/checkout.controller.ts): like create, but an attempt of the bill by this
+   * method that still waits for the payer is answered instead of a new one, also one that a hub process
+   * is creating right now (its link awaited, up to the gateway's time): two POSTs of one checkout form
+   * reaching two hub processes make one attempt at the gateway.
+   */
+  async startOrJoin(principal: Principal, body: unknown, payer_ip: string): Promise<PaymentIntentDto> {
+    const attempt = await this.#prepare(principal, body);
+    for (let round = 0; ; round++) {
+      const decided = await this.repository.insertUnlessWaiting(
+        { ...attempt.row, reference: generateVietQrReference() },
+        JOIN_PENDING_MS,
+      );
+      if ('created' in decided) {
+        // A reference taken already: draw another (as record does).
+        if (decided.created) return this.#askGateway(decided.created, attempt, payer_ip);
+        if (round >= REFERENCE_ATTEMPTS_MAX) throw new Error('payment references in a row were taken');
+        continue;
+      }
+      const joined = await this.#linkOf(attempt.row.biller_id, decided.waiting);
+      if (joined) return this.toDto(joined);
+      // That attempt ended without a link (the gateway refused it): one more round decides anew.
+      if (round >= 1)
+        throw new PaymentIntentError(
+          'gateway_unavailable',
+          `${attempt.row.method} could not take the payment now; try again.`,
+        );
+    }
+  }
+
+  /** The waiting attempt once it has its link; null when it ends without one (or its time runs out). */
+  async #linkOf(biller_id: string, id: string): Promise<PaymentIntentRow | null> {
+    const until = Date.now() + JOIN_PENDING_MS;
+    for (;;) {
+      const row = await this.repository.find(biller_id, id);
+      if (!row || row.status !== 'requires_action') return null;
+      if (row.next_action) return row;
+      if (Date.now() > until) return null;
+      await new Promise((wake) => setTimeout(wake, JOIN_POLL_MS));
+    }
+  }
+
+  /** A create request checked against its bill: the attempt's row, but for its reference. */
+  async #prepare(principal: Principal, body: unknown) {
     const biller_id = billerIdOf(principal);
     const fields = objectBody(body, ['bill_id', 'method', 'return_url']);
     const bill_id = requiredString(fields, 'bill_id', { max_length: 64 });
@@ -123,7 +181,7 @@ export class PaymentIntentsService {
     const amount = amountDue(bill);
     if (amount <= 0n)
       throw new PaymentIntentError('payment_intent_nothing_due', 'The bill’s deposits cover it.', 'bill_id');
-    const intent = await this.record({
+    const row = {
       id: newId('payment_intent'),
       biller_id,
       bill_id: bill.id,
@@ -132,12 +190,25 @@ export class PaymentIntentsService {
       return_url,
       ttl_ms: INTENT_TTL_MS,
       not_after: bill.expires_at,
-    });
+    };
+    return { row, bill_reference: bill.reference };
+  }
+
+  /** Creates the attempt's order at its gateway and stores the answer. */
+  async #askGateway(
+    intent: PaymentIntentRow,
+    attempt: {
+      row: { method: PaymentIntentMethod; amount: bigint; return_url: string };
+      bill_reference: string;
+    },
+    payer_ip: string,
+  ): Promise<PaymentIntentDto> {
+    const { method, amount, return_url } = attempt.row;
     const result = await this.gateways.adapter(method).createPayment({
       merchant_ref: intent.reference,
       amount,
       currency: 'VND',
-      description: `Thanh toan ${bill.reference}`,
+      description: `Thanh toan ${attempt.bill_reference}`,
       method: PAYMENT_METHODS[method],
       return_url,
       payer_ip,

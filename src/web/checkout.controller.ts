@@ -91,7 +91,7 @@ interface Loaded {
 @Controller('pay')
 export class CheckoutController {
   /** Attempts being created, by bill and method: concurrent POSTs of one checkout share one. */
-  readonly #creating = new Map<string, ReturnType<PaymentIntentsService['create']>>();
+  readonly #creating = new Map<string, ReturnType<PaymentIntentsService['startOrJoin']>>();
 
   constructor(
     private readonly pages: WebPages,
@@ -128,7 +128,7 @@ export class CheckoutController {
     summary: 'The checkout form’s POST (sig, _csrf, method): starts a payment intent and redirects (303).',
     description:
       'To the gateway’s pay page, or to the VietQR page. A waiting attempt of the same method is reused, ' +
-      'and POSTs that arrive together (a double click) share the attempt being created. ' +
+      'and POSTs that arrive together (a double click) share the attempt being created, also across hub processes. ' +
       'A missing or wrong CSRF token: 403 page; a gateway that refuses: the checkout again with a notice.',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
@@ -162,12 +162,17 @@ export class CheckoutController {
       const principal: Principal = { kind: 'biller', biller_id: loaded.biller_id, key_id: 'checkout' };
       // A double click: the second POST arrives while the first still waits for the gateway (the
       // attempt has no link yet, so it is not reused above); it shares that creation instead of a
-      // second attempt at the gateway. Within this process (docs/pages.md).
+      // second attempt at the gateway: at once within this process, and through the database when the
+      // POSTs reach two hub processes (startOrJoin waits for the other's link; docs/pages.md).
       const key = `${bill_id}\u0000${method}`;
       let creating = this.#creating.get(key);
       if (!creating) {
         creating = this.intents
-          .create(principal, { bill_id, method, return_url: this.links.url(bill_id, '/return') }, request.ip)
+          .startOrJoin(
+            principal,
+            { bill_id, method, return_url: this.links.url(bill_id, '/return') },
+            request.ip,
+          )
           .finally(() => this.#creating.delete(key));
         this.#creating.set(key, creating);
       }

@@ -4,7 +4,10 @@
 // language switch; no secret in a page; the pages' security headers and static files.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { generateVietQrReference } from '../../adapters/vietqr/vietqr.matcher';
+import { newId } from '../../src/common/ids';
 import type { RunningHub } from '../../src/main';
+import { PaymentIntentsRepository } from '../../src/payment-intents/payment-intents.repository';
 import { ReceiptsService } from '../../src/receipts/receipts.service';
 import { periodOf } from '../../src/reports/statement';
 import { AgencyRepository } from '../../src/web/agency.controller';
@@ -234,6 +237,71 @@ describe('web pages: links, sessions, CSRF', () => {
     );
     assert.equal(clicks[0]!.headers.get('location'), clicks[1]!.headers.get('location'));
     assert.equal(await intents(), 3);
+  });
+
+  it('joins the attempt another hub process is creating for the same checkout instead of making a second', async () => {
+    const created = await bill();
+    const sig = new URL(created.checkout_url).searchParams.get('sig')!;
+    const first = await fetch(created.checkout_url);
+    const token = csrfOf(await first.text());
+    const cookie = cookieHeader(cookiesFrom(first));
+    const count = async () =>
+      (await db.pool.query('SELECT 1 FROM payment_intents WHERE bill_id = $1', [created.id])).rowCount;
+    // Another process's attempt, recorded and still waiting for its gateway's answer (no link yet).
+    const repository = hub.app.get(PaymentIntentsRepository);
+    const other = (await repository.insert({
+      id: newId('payment_intent'),
+      biller_id: agency.id,
+      bill_id: created.id,
+      method: 'zalopay',
+      amount: 12_000n,
+      reference: generateVietQrReference(),
+      return_url: 'http://127.0.0.1:9/return',
+      ttl_ms: 15 * 60 * 1000,
+      not_after: null,
+    }))!;
+    let answered = false;
+    const clicked = post(
+      `${hub.url}/pay/${created.id}`,
+      { sig, method: 'zalopay', _csrf: token },
+      { cookie },
+    ).then((response) => {
+      answered = true;
+      return response;
+    });
+    await new Promise((wake) => setTimeout(wake, 400));
+    assert.equal(answered, false, 'the POST waits for the other process’s attempt');
+    assert.equal(await count(), 1, 'and makes none of its own');
+    // The other process gets its link from the gateway: this POST sends the payer there too.
+    await repository.setNextAction(other.id, {
+      type: 'redirect',
+      url: 'http://127.0.0.1:9/zalopay/pay/other',
+    });
+    const response = await clicked;
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), 'http://127.0.0.1:9/zalopay/pay/other');
+    assert.equal(await count(), 1);
+
+    // Two processes deciding at the same moment: one records its attempt, the other is given it.
+    const attempt = () => ({
+      id: newId('payment_intent'),
+      biller_id: agency.id,
+      bill_id: created.id,
+      method: 'momo' as const,
+      amount: 12_000n,
+      reference: generateVietQrReference(),
+      return_url: 'http://127.0.0.1:9/return',
+      ttl_ms: 15 * 60 * 1000,
+      not_after: null,
+    });
+    const decided = await Promise.all([1, 2, 3].map(() => repository.insertUnlessWaiting(attempt(), 35_000)));
+    const made = decided.flatMap((one) => ('created' in one && one.created ? [one.created.id] : []));
+    assert.equal(made.length, 1, 'one attempt recorded');
+    assert.deepEqual(
+      decided.flatMap((one) => ('waiting' in one ? [one.waiting] : [])),
+      [made[0], made[0]],
+    );
+    assert.equal(await count(), 2);
   });
 
   it('switches to English with ?lang=en and keeps the choice in a cookie', async () => {
