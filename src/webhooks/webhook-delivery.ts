@@ -56,12 +56,12 @@ export function webhookBody(event: Pick<DeliveryTarget, 'id' | 'type' | 'created
   });
 }
 
-/** A short, secret-free reason: the status, or the network error's code. */
 /** The request ran into its deadline. */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
+/** A short, secret-free reason: the status, or the network error's code. */
 function failureReason(error: unknown, timeout_ms: number): string {
   if (isTimeout(error)) return `timeout after ${timeout_ms} ms`;
   const code = (error as { cause?: { code?: unknown } })?.cause?.code;
