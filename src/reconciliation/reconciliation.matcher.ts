@@ -115,11 +115,12 @@ neighbours AS (
   WHERE me.id = $1
 ),
 paid_elsewhere AS (
-  SELECT n.kind, n.dedup_key, min(n.run_id) AS run_id, min(n.line) AS line
+  -- One listing per key (the first run's first line), should several neighbours have it.
+  SELECT DISTINCT ON (n.kind, n.dedup_key) n.kind, n.dedup_key, n.run_id, n.line
   FROM (SELECT o.run_id, o.line, o.kind, ${dedupKey('o')} AS dedup_key
           FROM reconciliation_rows o
          WHERE o.run_id IN (SELECT id FROM neighbours) AND o.status = 'succeeded') n
-  GROUP BY 1, 2
+  ORDER BY n.kind, n.dedup_key, n.run_id, n.line
 ),
 staged AS (
   SELECT r.*,
