@@ -89,6 +89,14 @@ describe('batched payment confirmations', () => {
       )
     ).map((row) => Number(row.n));
   const ledgerOk = () => assertLedgerOk(hub);
+  /** Until one batch waits for a lock (an account another connection holds). */
+  const untilABatchWaitsForALock = () =>
+    until(
+      async () =>
+        (await count(`pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) ===
+        1,
+      'a batch to wait for the held account',
+    );
   const eventually = (what: string, check: () => Promise<boolean>) => until(check, what, 30_000);
 
   before(async () => {
@@ -244,13 +252,7 @@ describe('batched payment confirmations', () => {
       await holder.query(`SELECT 1 FROM ledger_accounts WHERE id = 'clearing:vnpay' FOR UPDATE`);
       const batches = confirmations.stats.batches;
       const held = pay(paying[1]!);
-      await until(
-        async () =>
-          (await count(
-            `pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          )) === 1,
-        'the first batch to wait for the held account',
-      );
+      await untilABatchWaitsForALock();
       // Three more, one after another: they wait for a fourth while that batch is in flight...
       const rest: Array<Promise<string>> = [];
       for (const intent of paying.slice(2, 5)) {
@@ -270,6 +272,94 @@ describe('batched payment confirmations', () => {
       holder.release();
       Object.assign(confirmations.forming, defaults);
     }
+  });
+
+  it('writes a batch of receipts and events exactly as typed: quotes, backslashes and Vietnamese', async () => {
+    const confirmations = hub.app.get(PaymentConfirmations);
+    const agency = await createBiller(hub, { name: `Sở "Tư pháp" O'Neil \\ Huế`, kind: 'agency' });
+    const typed = [
+      { payer: `Lê Thị 'Hồng' O''Neil`, line: `Phí "cấp" bản sao \\n không xuống dòng` },
+      { payer: `Trần \\ Văn \\\\ Bình`, line: `Lệ phí; DROP TABLE receipts; --` },
+      { payer: `Đỗ $1 Thị $$ Hà`, line: `E'\\x41' và \\u0041` },
+    ];
+    const paying = await Promise.all(
+      typed.map(async ({ payer, line }, i) =>
+        intent(
+          agency,
+          await createBill(
+            hub,
+            agency,
+            feeBody(`BC-TYPED-${i}`, 41_000 + i, { payer: { name: payer }, line }),
+          ),
+        ),
+      ),
+    );
+    const first = await billAndIntent(agency, 40_000);
+    const pay = (intent: Intent) => ipn(signedIpn({ ref: intent.reference, amount: BigInt(intent.amount) }));
+    const defaults = { ...confirmations.forming };
+    Object.assign(confirmations.forming, { min: typed.length, wait_ms: 600_000 });
+    const holder = await db.pool.connect();
+    try {
+      // The three travel in one batch (one statement of receipts, one of events) behind a held one.
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM ledger_accounts WHERE id = 'clearing:vnpay' FOR UPDATE`);
+      const batches = confirmations.stats.batches;
+      const held = pay(first);
+      await untilABatchWaitsForALock();
+      const answers: Array<Promise<string>> = [];
+      for (const intent of paying) {
+        answers.push(pay(intent));
+        if (answers.length < paying.length)
+          await until(async () => confirmations.waiting === answers.length, `${answers.length} waiting`);
+      }
+      await until(async () => confirmations.waiting === 0, 'the three to start together');
+      await holder.query('COMMIT');
+      assert.deepEqual(await Promise.all([held, ...answers]), Array<string>(4).fill('00'));
+      assert.equal(confirmations.stats.batches - batches, 2, 'one batch of one, one of three');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      Object.assign(confirmations.forming, defaults);
+    }
+    for (const [index, { payer, line }] of typed.entries()) {
+      const read = await call<{ receipt: string }>(hub, 'GET', `/v1/payment_intents/${paying[index]!.id}`, {
+        token: agency.api_key,
+      });
+      const receipt = await call<{
+        payer: { name: string };
+        lines: Array<{ fee_name: string }>;
+        jws: string;
+      }>(hub, 'GET', `/v1/receipts/${read.body.receipt}`, { token: agency.api_key });
+      assert.equal(receipt.body.payer.name, payer);
+      assert.deepEqual(
+        receipt.body.lines.map((l) => l.fee_name),
+        [line],
+      );
+      const verified = await call<{ valid: boolean }>(hub, 'POST', '/v1/receipts/verify', {
+        token: null,
+        body: { jws: receipt.body.jws },
+      });
+      assert.equal(verified.body.valid, true, verified.text);
+      const signed = JSON.parse(
+        Buffer.from(receipt.body.jws.split('.')[1]!, 'base64url').toString('utf8'),
+      ) as {
+        payer: { name: string };
+      };
+      assert.equal(signed.payer.name, payer);
+      // The receipt.issued event shows the receipt as stored.
+      const events = await call<{
+        data: Array<{ type: string; data: { id: string; payer: { name: string } } }>;
+      }>(hub, 'GET', '/v1/events?type=receipt.issued&limit=100', { token: agency.api_key });
+      const issued = events.body.data.find((event) => event.data.id === read.body.receipt);
+      assert.equal(issued?.data.payer.name, payer);
+    }
+    // The payment_intent.succeeded events' stored JSON parses back to the intents.
+    const stored = await rows<{ id: string }>(
+      `SELECT data->>'id' AS id FROM events WHERE type = 'payment_intent.succeeded' AND biller_id = $1`,
+      [agency.id],
+    );
+    assert.deepEqual(stored.map((row) => row.id).sort(), [first, ...paying].map((p) => p.id).sort());
+    await ledgerOk();
   });
 
   it('answers each item of a mixed burst on its own: duplicates, second payments, a wrong amount', async () => {
