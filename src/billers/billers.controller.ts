@@ -27,6 +27,7 @@ import {
 } from './dto/biller.dto';
 import { CreateBillerDto, parseCreateBiller } from './dto/create-biller.dto';
 import { parseRevokeApiKey, RevokeApiKeyDto } from './dto/revoke-api-key.dto';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 const NOT_FOUND = { type: ErrorBodyDto, description: 'No such biller, or another biller’s.' } as const;
 const BAD_REQUEST = {
@@ -35,6 +36,7 @@ const BAD_REQUEST = {
 } as const;
 
 @ApiTags('billers')
+@IdempotentPosts()
 @Controller('v1/billers')
 export class BillersController {
   constructor(private readonly billers: BillersService) {}

@@ -19,6 +19,7 @@ import { BillsService } from './bills.service';
 import { BillDto, BillListDto } from './dto/bill.dto';
 import { CreateBillDto } from './dto/create-bill.dto';
 import { ApiBillFilters, parseListBills } from './dto/list-bills.dto';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 const NOT_FOUND = { type: ErrorBodyDto, description: 'No such bill, or another biller’s.' } as const;
 const BAD_REQUEST = {
@@ -27,6 +28,7 @@ const BAD_REQUEST = {
 } as const;
 
 @ApiTags('bills')
+@IdempotentPosts()
 @Controller('v1/bills')
 export class BillsController {
   constructor(private readonly bills: BillsService) {}

@@ -1,16 +1,13 @@
-// Installs Idempotency-Key handling for the whole app (a global interceptor), its hourly sweep, and
-// the OpenAPI additions that document the header on every POST under /v1.
-import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
+// Idempotency-Key handling: the interceptor each controller with POSTs under /v1 carries
+// (`@IdempotentPosts()`), its hourly sweep, and the OpenAPI additions that document the header on
+// those POSTs. Global, so that a controller of any module can carry the interceptor.
+import { Global, Module } from '@nestjs/common';
 import { IdempotencyRepository } from './idempotency.repository';
 import { IdempotencySweeper } from './idempotency.sweeper';
 
+@Global()
 @Module({
-  providers: [
-    IdempotencyRepository,
-    IdempotencySweeper,
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-  ],
+  providers: [IdempotencyRepository, IdempotencySweeper],
+  exports: [IdempotencyRepository],
 })
 export class IdempotencyModule {}

@@ -1,5 +1,6 @@
-// Documents Idempotency-Key where the interceptor applies it (every POST under /v1), so that no route
-// has to remember a decorator and the document cannot drift from the behaviour.
+// Documents Idempotency-Key where the interceptor applies it (every POST under /v1 but the gateways'
+// callbacks, as test/e2e/idempotency.test.ts holds the controllers to), so that no route has to
+// document it on its own.
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { IDEMPOTENCY_HEADER } from './idempotency.errors';
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from './idempotency.interceptor';
@@ -7,7 +8,7 @@ import { IDEMPOTENCY_KEY_MAX_LENGTH } from './idempotency.interceptor';
 export function documentIdempotencyKeys(document: OpenAPIObject, error_body_ref: string): void {
   for (const [path, item] of Object.entries(document.paths)) {
     const post = item.post;
-    if (!path.startsWith('/v1/') || !post) continue;
+    if (!path.startsWith('/v1/') || path.startsWith('/v1/gateways/') || !post) continue;
     post.parameters = [
       ...(post.parameters ?? []),
       {

@@ -8,6 +8,7 @@ import { JanitorRunDto, UnresolvedIntentDto, UnresolvedIntentListDto } from './d
 import { JanitorRepository, type UnresolvedRow } from './janitor.repository';
 import { JanitorService } from './janitor.service';
 import { dong } from '../common/money';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
@@ -32,6 +33,7 @@ function toDto(row: UnresolvedRow): UnresolvedIntentDto {
 }
 
 @ApiTags('janitor')
+@IdempotentPosts()
 @Controller('v1/janitor')
 export class JanitorController {
   constructor(

@@ -22,6 +22,7 @@ import { ApiPageQuery, type Page } from '../common/pagination';
 import { ApiPaymentIntentFilters, parseListPaymentIntents } from './dto/list-payment-intents.dto';
 import { CreatePaymentIntentDto, PaymentIntentDto, PaymentIntentListDto } from './dto/payment-intent.dto';
 import { PaymentIntentsService } from './payment-intents.service';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 const NOT_FOUND = {
   type: ErrorBodyDto,
@@ -29,6 +30,7 @@ const NOT_FOUND = {
 } as const;
 
 @ApiTags('payment intents')
+@IdempotentPosts()
 @Controller('v1/payment_intents')
 export class PaymentIntentsController {
   constructor(private readonly intents: PaymentIntentsService) {}

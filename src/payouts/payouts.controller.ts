@@ -30,6 +30,7 @@ import {
   type PayoutSummaryDto,
 } from './dto/payout.dto';
 import { PayoutsService } from './payouts.service';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 /** The HTTP header that carries the batch file's checksum, as `sha256=<hex>`. */
 export const CHECKSUM_HEADER = 'Payhub-Checksum';
@@ -37,6 +38,7 @@ export const CHECKSUM_HEADER = 'Payhub-Checksum';
 const NOT_FOUND = { type: ErrorBodyDto, description: 'payout_not_found: no such payout.' } as const;
 
 @ApiTags('payouts')
+@IdempotentPosts()
 @Controller()
 export class PayoutsController {
   constructor(private readonly payouts: PayoutsService) {}

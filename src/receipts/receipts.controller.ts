@@ -16,6 +16,7 @@ import { ReceiptDto } from './dto/receipt.dto';
 import { parseSetReceiptSeries, ReceiptSeriesDto, SetReceiptSeriesDto } from './dto/receipt-series.dto';
 import { parseVerifyReceipt, ReceiptVerificationDto, VerifyReceiptDto } from './dto/verify-receipt.dto';
 import { ReceiptsService } from './receipts.service';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 const BAD_REQUEST = {
   type: ErrorBodyDto,
@@ -23,6 +24,7 @@ const BAD_REQUEST = {
 } as const;
 
 @ApiTags('receipts')
+@IdempotentPosts()
 @Controller()
 export class ReceiptsController {
   constructor(private readonly receipts: ReceiptsService) {}

@@ -39,6 +39,7 @@ import { actionsFor, parseResolveBody, ReconciliationResolutions } from './recon
 import { previousVietnamDay, ReconciliationScheduler } from './reconciliation.schedule';
 import { ReconciliationService, type ReconcileResult } from './reconciliation.service';
 import { dong, signedDong } from '../common/money';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 /** Largest settlement file accepted: far above any day's file, below anything absurd. */
 const FILE_BYTES_MAX = 8 * 1024 * 1024 * 1024;
@@ -165,6 +166,7 @@ export function reconcileTarget(fields: Record<string, unknown>): { gateway: Gat
 }
 
 @ApiTags('reconciliation')
+@IdempotentPosts()
 @Controller('v1/reconciliation')
 export class ReconciliationController implements OnModuleInit {
   constructor(

@@ -19,8 +19,10 @@ import { ApiPageQuery, type Page } from '../common/pagination';
 import { ApiRefundFilters, parseListRefunds } from './dto/list-refunds.dto';
 import { CreateRefundDto, RefundDto, RefundListDto } from './dto/refund.dto';
 import { RefundsService } from './refunds.service';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 @ApiTags('refunds')
+@IdempotentPosts()
 @Controller('v1/refunds')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}

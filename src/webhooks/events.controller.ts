@@ -19,6 +19,7 @@ import { HubError } from '../common/errors';
 import { EventDto, EventListDto } from './dto/event.dto';
 import { DELIVERY_STATUSES, type DeliveryStatus, EVENT_TYPES, type EventType } from './webhook-events';
 import { WebhooksService } from './webhooks.service';
+import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
 
 const NOT_FOUND = { type: ErrorBodyDto, description: 'No such event, or another biller’s.' } as const;
 const LIST_PARAMETERS = ['limit', 'starting_after', 'type', 'delivery_status'];
@@ -36,6 +37,7 @@ function oneOf<const T extends string>(
 }
 
 @ApiTags('events')
+@IdempotentPosts()
 @Controller('v1/events')
 export class EventsController {
   constructor(private readonly webhooks: WebhooksService) {}

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { RequestMethod } from '@nestjs/common';
+import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ApplicationConfig, ModulesContainer } from '@nestjs/core';
+import { IdempotencyInterceptor } from '../../src/idempotency/idempotency.interceptor';
 import { IdempotencySweeper } from '../../src/idempotency/idempotency.sweeper';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -179,5 +183,46 @@ describe('Idempotency-Key on POST', () => {
     assert.equal((await call(hub, 'POST', '/v1/billers', { body })).status, 201);
     assert.equal((await call(hub, 'POST', '/v1/billers', { body })).status, 201);
     assert.equal(await billerCount('No Key'), 2);
+  });
+
+  it("is carried by every POST route under /v1 but the gateways' callbacks, which run without interceptors", () => {
+    const routes: Array<{ route: string; interceptors: unknown[] }> = [];
+    for (const module of hub.app.get(ModulesContainer).values()) {
+      for (const wrapper of module.controllers.values()) {
+        const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
+        if (!controller) continue;
+        const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '/');
+        const onClass = (Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ?? []) as unknown[];
+        for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+          const handler = (controller.prototype as Record<string, unknown>)[name];
+          if (typeof handler !== 'function' || name === 'constructor') continue;
+          if (Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.POST) continue;
+          const path = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '/');
+          const route = `/${[base, path]
+            .map((part) => part.replace(/^\/+|\/+$/g, ''))
+            .filter(Boolean)
+            .join('/')}`;
+          const onMethod = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
+          routes.push({ route, interceptors: [...onClass, ...onMethod] });
+        }
+      }
+    }
+    // No interceptor applies to every route (a global one would wrap the callbacks too).
+    const config = hub.app.get(ApplicationConfig, { strict: false });
+    assert.deepEqual([...config.getGlobalInterceptors(), ...config.getGlobalRequestInterceptors()], []);
+    const v1 = routes.filter(({ route }) => route.startsWith('/v1/'));
+    const callbacks = v1.filter(({ route }) => route.startsWith('/v1/gateways/'));
+    assert.ok(v1.length >= 20, `${v1.length} POST routes under /v1`);
+    assert.deepEqual(callbacks.map(({ route }) => route).sort(), [
+      '/v1/gateways/bank-transfer/notify',
+      '/v1/gateways/momo/ipn',
+      '/v1/gateways/zalopay/callback',
+    ]);
+    for (const { route, interceptors } of callbacks) assert.deepEqual(interceptors, [], route);
+    const without = v1
+      .filter(({ route }) => !route.startsWith('/v1/gateways/'))
+      .filter(({ interceptors }) => !interceptors.includes(IdempotencyInterceptor))
+      .map(({ route }) => route);
+    assert.deepEqual(without, [], 'POST routes under /v1 without Idempotency-Key');
   });
 });
