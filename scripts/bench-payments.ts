@@ -179,9 +179,9 @@ async function startHub(
 /** BENCH_PG_STATS: what Postgres did in the hub phase, statement by statement and table by table. */
 async function printPgStats(pool: Pool): Promise<void> {
   const statements = await pool.query(
-    `SELECT calls, round(total_exec_time)::int AS exec_ms, rows, wal_bytes::bigint AS wal_bytes,
-            left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS statement
-       FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20`,
+    `SELECT calls, round(total_exec_time)::int AS exec_ms, round(total_plan_time)::int AS plan_ms, rows,
+            wal_bytes::bigint AS wal_bytes, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS statement
+       FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`,
   );
   console.table(statements.rows);
   const tables = await pool.query(
@@ -423,7 +423,14 @@ async function main(): Promise<void> {
         durable: true,
         max_connections: 200,
         postgres_flags: PG_STATS
-          ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all']
+          ? [
+              '-c',
+              'shared_preload_libraries=pg_stat_statements',
+              '-c',
+              'pg_stat_statements.track=all',
+              '-c',
+              'pg_stat_statements.track_planning=on',
+            ]
           : [],
       });
       adminUrl = postgres.url;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
 import { stringifyAsciiJson } from '../common/json';
 import { Db } from './db';
-import { escapeLiteral, inline, runScript } from './script';
+import { escapeLiteral, inline, runScript, type Statement } from './script';
 
 describe('statements in one round trip', () => {
   let db: TestDatabase;
@@ -135,5 +135,44 @@ describe('statements in one round trip', () => {
     // Every connection went back to the pool usable, outside a transaction.
     assert.equal(db.pool.waitingCount, 0);
     assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM script_probe')).rows[0].n, 3);
+  });
+
+  it('prepares a named statement once per connection and executes it with its values as literals', async () => {
+    const client = await db.pool.connect();
+    try {
+      const echo = (value: string): Statement => ({
+        text: 'SELECT $1::text AS value, length($1::text) AS n',
+        values: [value],
+        prepared: 'payhub_probe_echo',
+      });
+      const typed = [`it's`, `back\\slash`, `$1 and $$`, 'Nguyễn Văn An'];
+      for (const value of typed) {
+        const [answer] = await runScript(client, [echo(value)]);
+        assert.deepEqual(answer!.rows, [{ value, n: value.length }]);
+      }
+      const prepared = async () =>
+        (await client.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`)).rows[0].n as number;
+      assert.equal(await prepared(), 1);
+      // Prepared inside a transaction that rolls back: still prepared (PREPARE is not undone), and
+      // used as such by the next script.
+      await client.query('BEGIN');
+      await runScript(client, [
+        { text: 'SELECT $1::int AS id', values: [1], prepared: 'payhub_probe_in_rollback' },
+      ]);
+      await client.query('ROLLBACK');
+      const [again] = await runScript(client, [
+        { text: 'SELECT $1::int AS id', values: [2], prepared: 'payhub_probe_in_rollback' },
+      ]);
+      assert.deepEqual(again!.rows, [{ id: 2 }]);
+      assert.equal(await prepared(), 2);
+      // One name, one text.
+      await assert.rejects(
+        runScript(client, [{ text: 'SELECT 2', prepared: 'payhub_probe_echo' }]),
+        /names two statements/,
+      );
+      await assert.rejects(runScript(client, [{ text: 'SELECT 2', prepared: 'Robert; DROP' }]), /no name/);
+    } finally {
+      client.release();
+    }
   });
 });

@@ -15,6 +15,15 @@ const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknow
 export interface Statement {
   text: string;
   values?: readonly unknown[];
+  /**
+   * A name (`payhub_` and letters) for a statement whose text never changes: a script prepares it
+   * once per connection (PREPARE, in a round trip of its own before the script) and then sends
+   * `EXECUTE name(values)`, so Postgres parses it once per connection, and plans it once too when a
+   * plan made without the values costs no more than one made for them (plan_cache_mode auto: a
+   * batch's 20-odd references, not a handful). Only for statements whose plan does not turn on their
+   * values (a lookup by key through an index), as test/database/prepared-plans.test.ts checks.
+   */
+  prepared?: string;
 }
 
 /**
@@ -52,16 +61,52 @@ export function inline(statement: Statement): string {
   });
 }
 
+const PREPARED_NAME = /^payhub_[a-z_]{1,50}$/;
+/** The statements prepared on each connection (a prepared statement lasts as long as its session). */
+const preparedOn = new WeakMap<object, Map<string, string>>();
+
+/** The statement as a script sends it: EXECUTE when it is prepared, else its text with its values. */
+function scripted(statement: Statement): string {
+  if (statement.prepared === undefined) return inline(statement);
+  const values = statement.values ?? [];
+  return values.length === 0
+    ? `EXECUTE ${statement.prepared}`
+    : `EXECUTE ${statement.prepared}(${values.map(literal).join(', ')})`;
+}
+
+/**
+ * Prepares the statements this connection has not prepared yet, in one round trip of their own.
+ * PREPARE is not undone by a rollback: a statement prepared inside a transaction that later fails
+ * stays prepared, as recorded here.
+ */
+async function prepare(client: Pick<ClientBase, 'query'>, statements: readonly Statement[]): Promise<void> {
+  let prepared = preparedOn.get(client);
+  const missing = new Map<string, string>();
+  for (const { prepared: name, text } of statements) {
+    if (name === undefined) continue;
+    if (!PREPARED_NAME.test(name)) throw new Error(`script: ${name} is no name for a prepared statement`);
+    const known = prepared?.get(name) ?? missing.get(name);
+    if (known !== undefined && known !== text) throw new Error(`script: ${name} names two statements`);
+    if (known === undefined) missing.set(name, text);
+  }
+  if (missing.size === 0) return;
+  if (!prepared) preparedOn.set(client, (prepared = new Map()));
+  await client.query([...missing].map(([name, text]) => `PREPARE ${name} AS ${text}`).join(';\n'));
+  for (const [name, text] of missing) prepared.set(name, text);
+}
+
 /**
  * Runs the statements in one round trip, in order; answers one result per statement. Inside a
  * transaction a failing statement aborts it and the ones after it do not run (the caller rolls back).
+ * A statement with a `prepared` name the connection has not met yet costs one round trip more, once.
  */
 export async function runScript<R extends QueryResultRow = QueryResultRow>(
   client: Pick<ClientBase, 'query'>,
   statements: readonly Statement[],
 ): Promise<Array<QueryResult<R>>> {
   if (statements.length === 0) return [];
-  const answered = (await client.query<R>(statements.map(inline).join(';\n'))) as
+  await prepare(client, statements);
+  const answered = (await client.query<R>(statements.map(scripted).join(';\n'))) as
     QueryResult<R> | Array<QueryResult<R>>;
   const results = Array.isArray(answered) ? answered : [answered];
   if (results.length !== statements.length)

@@ -90,12 +90,14 @@ export class PaymentsRepository {
                 updated_at, expires_at
            FROM payment_intents WHERE reference = ANY($1::text[]) ORDER BY id FOR UPDATE`,
         values: [[...references]],
+        prepared: 'payhub_lock_confirmed_intents',
       },
       {
         text: `SELECT ${BILL_COLUMNS} FROM bills
                 WHERE id IN (SELECT bill_id FROM payment_intents WHERE reference = ANY($1::text[]))
                 ORDER BY id FOR UPDATE`,
         values: [[...references]],
+        prepared: 'payhub_lock_confirmed_bills',
       },
     ];
   }
@@ -111,6 +113,7 @@ export class PaymentsRepository {
                  FROM unnest($1::text[], $2::timestamptz[]) AS v(id, paid_at)
                 WHERE b.id = v.id AND b.status = 'open'`,
         values: [payments.map((p) => p.bill_id), payments.map((p) => p.paid_at)],
+        prepared: 'payhub_pay_confirmed_bills',
       },
       {
         text: `UPDATE payment_intents p SET status = 'succeeded', gateway_txn_id = v.gateway_txn_id,
@@ -125,6 +128,7 @@ export class PaymentsRepository {
           payments.map((p) => p.paid_at),
           payments.map((p) => p.receipt_id),
         ],
+        prepared: 'payhub_pay_confirmed_intents',
       },
     ];
   }

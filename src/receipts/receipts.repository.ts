@@ -200,7 +200,10 @@ export class ReceiptsRepository {
 
   /** findActiveKey as a statement, for a caller that sends it with others (src/database/script.ts). */
   activeKeyStatement(): Statement {
-    return { text: `SELECT ${KEY_COLUMNS} FROM receipt_signing_keys WHERE status = 'active'` };
+    return {
+      text: `SELECT ${KEY_COLUMNS} FROM receipt_signing_keys WHERE status = 'active'`,
+      prepared: 'payhub_active_signing_key',
+    };
   }
 
   async findKey(kid: string): Promise<SigningKeyRow | null> {
@@ -325,6 +328,7 @@ export class ReceiptsRepository {
     return {
       text: `${ISSUER_SELECT} WHERE b.id IN (SELECT biller_id FROM payment_intents WHERE reference = ANY($1::text[]))`,
       values: [[...references]],
+      prepared: 'payhub_issuers_of_intents',
     };
   }
 

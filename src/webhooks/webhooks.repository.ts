@@ -151,6 +151,7 @@ export class WebhooksRepository {
               WHERE id IN (SELECT biller_id FROM payment_intents WHERE reference = ANY($1::text[]))
               ORDER BY id FOR SHARE`,
       values: [[...references]],
+      prepared: 'payhub_endpoints_of_intents',
     };
   }
 
