@@ -390,8 +390,8 @@ export class PaymentConfirmations {
     const [billsPaid, intentsPaid] = await runScript(tx, [
       paidBills,
       paidIntents,
-      this.webhooks.plannedEventsStatement(succeededPlan, succeeded),
-      this.webhooks.plannedEventsStatement(issuedPlan, issued),
+      // Both events of every payment in one statement (a statement's fixed cost, once).
+      this.webhooks.plannedEventsStatement([...succeededPlan, ...issuedPlan], [...succeeded, ...issued]),
     ]);
     if (billsPaid!.rowCount !== applying.length)
       throw new Error(`${applying.length - (billsPaid!.rowCount ?? 0)} locked open bills did not change`);
