@@ -163,16 +163,40 @@ function sqlLiteral(text: string): string {
   return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
 
-/** WRITE_SQL with its values written in as literals, to travel with other statements. */
-function inlineWrite(values: readonly unknown[]): string {
-  return WRITE_SQL.replace(/\$(\d+)/g, (_placeholder, index: string) =>
-    sqlLiteral(String(values[Number(index) - 1])),
-  );
-}
-
 /** What the engine needs of an account, without the columns it never reads. */
 const ENGINE_ACCOUNT_COLUMNS = `id, code, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits,
   debits_pending, debits_posted, credits_pending, credits_posted`;
+
+/**
+ * The statements of a batch whose text never changes, prepared once per connection (SQL PREPARE, in a
+ * round trip of their own) and run as `EXECUTE name(literals)` among others: Postgres parses them once
+ * and, once a plan made without the values costs no more than one made for them (a batch's dozens of
+ * accounts and transfers), plans them once per connection. Each finds its rows by primary key
+ * whatever the values (test/ledger/transfers.test.ts checks their generic plans).
+ */
+export const LEDGER_PREPARED = {
+  payhub_ledger_write: WRITE_SQL,
+  payhub_ledger_lock_accounts: `SELECT ${ENGINE_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+  payhub_ledger_known_transfers: `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY($1::text[])`,
+};
+/** The connections (pg clients) that have prepared LEDGER_PREPARED; a prepared statement lasts as long as its session. */
+const preparedOn = new WeakSet<object>();
+
+/** Prepares LEDGER_PREPARED on this connection, once. PREPARE is not undone by a rollback. */
+async function ensurePrepared(client: PoolClient): Promise<void> {
+  if (preparedOn.has(client)) return;
+  await client.query(
+    Object.entries(LEDGER_PREPARED)
+      .map(([name, text]) => `PREPARE ${name} AS ${text}`)
+      .join(';\n'),
+  );
+  preparedOn.add(client);
+}
+
+/** A prepared statement's EXECUTE with its values written in as literals, to travel with others. */
+function executeWith(name: keyof typeof LEDGER_PREPARED, values: readonly unknown[]): string {
+  return `EXECUTE ${name}(${values.map((value) => sqlLiteral(String(value))).join(', ')})`;
+}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function engineAccountFromRow(row: Record<string, any>): Account {
@@ -319,7 +343,10 @@ export class PgLedger {
       write:
         created === 0
           ? null
-          : { text: inlineWrite(writeValues(decided.engine, decided.state)), rows: created },
+          : {
+              text: executeWith('payhub_ledger_write', writeValues(decided.engine, decided.state)),
+              rows: created,
+            },
     };
   }
 
@@ -657,15 +684,20 @@ export class PgLedger {
         : ` OR id IN (SELECT debit_account_id FROM ledger_transfers WHERE id = ANY(${lit(pendingIds)}))` +
           ` OR id IN (SELECT credit_account_id FROM ledger_transfers WHERE id = ANY(${lit(pendingIds)}))`;
     // Separate statements on purpose: under READ COMMITTED each takes its snapshot after the one
-    // before it, so the transfers are read after the account locks are held.
+    // before it, so the transfers are read after the account locks are held. Without pending
+    // transfers (every payment) both are prepared statements.
+    await ensurePrepared(client);
+    const reads =
+      pendingIds.size === 0
+        ? `EXECUTE payhub_ledger_lock_accounts(${lit(accountIds)});` +
+          `EXECUTE payhub_ledger_known_transfers(${lit(transferIds)});`
+        : `SELECT ${ENGINE_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY(${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
+          `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY(${lit([...transferIds, ...pendingIds])})` +
+          ` UNION ALL SELECT true, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE pending_id = ANY(${lit(pendingIds)});`;
     const loaded = (await client.query({
       text:
         (frame.open === '' ? '' : `${frame.open};`) +
-        `SELECT ${ENGINE_ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY(${lit(accountIds)})${pendingAccounts} ORDER BY id FOR UPDATE;` +
-        `SELECT false AS resolution, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY(${lit([...transferIds, ...pendingIds])})` +
-        (pendingIds.size === 0
-          ? ';'
-          : ` UNION ALL SELECT true, ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE pending_id = ANY(${lit(pendingIds)});`) +
+        reads +
         'SELECT clock_timestamp() AS now' +
         alongside.map((statement) => `;\n${statement}`).join(''),
       types: LEDGER_PG_TYPES,
