@@ -172,7 +172,8 @@ const ENGINE_ACCOUNT_COLUMNS = `id, code, currency, debits_must_not_exceed_credi
  * round trip of their own) and run as `EXECUTE name(literals)` among others: Postgres parses them once
  * and, once a plan made without the values costs no more than one made for them (a batch's dozens of
  * accounts and transfers), plans them once per connection. Each finds its rows by primary key
- * whatever the values (test/ledger/transfers.test.ts checks their generic plans).
+ * whatever the values (test/ledger/prepared-plans.test.ts checks their generic plans). The names
+ * begin `payhub_ledger_`, which the hub's own prepared statements (src/database/script.ts) never use.
  */
 export const LEDGER_PREPARED = {
   payhub_ledger_write: WRITE_SQL,

@@ -171,6 +171,11 @@ describe('statements in one round trip', () => {
         /names two statements/,
       );
       await assert.rejects(runScript(client, [{ text: 'SELECT 2', prepared: 'Robert; DROP' }]), /no name/);
+      // The ledger's names are its own.
+      await assert.rejects(
+        runScript(client, [{ text: 'SELECT 2', prepared: 'payhub_ledger_write' }]),
+        /no name/,
+      );
     } finally {
       client.release();
     }

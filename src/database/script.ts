@@ -61,7 +61,8 @@ export function inline(statement: Statement): string {
   });
 }
 
-const PREPARED_NAME = /^payhub_[a-z_]{1,50}$/;
+/** `payhub_` and letters; `payhub_ledger_` belongs to the ledger's own (ledger/pg-ledger.ts). */
+const PREPARED_NAME = /^payhub_(?!ledger_)[a-z_]{1,50}$/;
 /** The statements prepared on each connection (a prepared statement lasts as long as its session). */
 const preparedOn = new WeakMap<object, Map<string, string>>();
 
@@ -84,10 +85,12 @@ async function prepare(client: Pick<ClientBase, 'query'>, statements: readonly S
   const missing = new Map<string, string>();
   for (const { prepared: name, text } of statements) {
     if (name === undefined) continue;
-    if (!PREPARED_NAME.test(name)) throw new Error(`script: ${name} is no name for a prepared statement`);
     const known = prepared?.get(name) ?? missing.get(name);
-    if (known !== undefined && known !== text) throw new Error(`script: ${name} names two statements`);
-    if (known === undefined) missing.set(name, text);
+    if (known === text) continue;
+    if (known !== undefined) throw new Error(`script: ${name} names two statements`);
+    // A name is checked once, when the connection first meets it (it is written into SQL as it is).
+    if (!PREPARED_NAME.test(name)) throw new Error(`script: ${name} is no name for a prepared statement`);
+    missing.set(name, text);
   }
   if (missing.size === 0) return;
   if (!prepared) preparedOn.set(client, (prepared = new Map()));

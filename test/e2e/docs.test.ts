@@ -52,6 +52,18 @@ describe('API documentation', () => {
     ]) {
       assert.ok(document.paths[path]?.get, `GET ${path} is documented`);
     }
+    // Idempotency-Key is documented where it is honoured: authenticated POSTs, not the gateways' callbacks.
+    const headers = (path: string) =>
+      (
+        (document.paths[path]?.post as { parameters?: Array<{ name: string; in: string }> } | undefined)
+          ?.parameters ?? []
+      )
+        .filter((parameter) => parameter.in === 'header')
+        .map((parameter) => parameter.name);
+    assert.deepEqual(headers('/v1/bills'), ['Idempotency-Key']);
+    assert.deepEqual(headers('/v1/refunds'), ['Idempotency-Key']);
+    for (const callback of ['/v1/gateways/momo/ipn', '/v1/gateways/zalopay/callback'])
+      assert.ok(!headers(callback).includes('Idempotency-Key'), callback);
     const verify = document.paths['/v1/ledger/verify']!.get!;
     assert.deepEqual(verify.security, [{ admin: [] }]);
     assert.ok(verify.responses['200'] && verify.responses['401']);
