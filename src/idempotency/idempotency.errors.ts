@@ -16,3 +16,19 @@ export class IdempotencyError extends HubError {
     super(code, message, IDEMPOTENCY_HEADER);
   }
 }
+
+/** Another request with the key is still running (it holds the key's advisory lock). */
+export function keyInUse(): IdempotencyError {
+  return new IdempotencyError(
+    'idempotency_key_in_use',
+    `A request with this ${IDEMPOTENCY_HEADER} is still in progress; retry once it has finished.`,
+  );
+}
+
+/** The key's stored answer is for another path or body. */
+export function keyReused(): IdempotencyError {
+  return new IdempotencyError(
+    'idempotency_key_reused',
+    `This ${IDEMPOTENCY_HEADER} was used for another request (another path or body); use a new key.`,
+  );
+}

@@ -2,7 +2,13 @@
 // runs in one transaction that also stores its answer, so a retry with the same key gets the stored
 // answer back and the work is never done twice (docs/api.md#idempotency).
 import { createHash } from 'node:crypto';
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  SetMetadata,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { principalOf, principalScope } from '../auth/principal';
@@ -10,9 +16,9 @@ import { HubError } from '../common/errors';
 import { PreparedResponse, toErrorAnswer } from '../common/hub-exception.filter';
 import { stringifyJson } from '../common/json';
 import { Db } from '../database/db';
-import { IDEMPOTENCY_HEADER, IdempotencyError } from './idempotency.errors';
-import { IdempotencyRepository } from './idempotency.repository';
-import { idempotencyKeyMaterial, openResponse, sealResponse } from './sealed-response';
+import { IDEMPOTENCY_HEADER, IdempotencyError, keyInUse, keyReused } from './idempotency.errors';
+import { IdempotencyRepository, type StoredRequest } from './idempotency.repository';
+import { type IdempotencyKeyMaterial, idempotencyKeyMaterial, openResponse } from './sealed-response';
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** Visible ASCII and space: no control characters, nothing a proxy might re-encode. */
@@ -35,7 +41,15 @@ export function canonicalJson(value: unknown, depth = 0): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function parseKey(header: string | string[]): string {
+const OWN_IDEMPOTENCY = 'payhub:own-idempotency';
+
+/**
+ * On a POST handler whose body streams and which takes Idempotency-Key itself, through
+ * StreamedIdempotency (streamed-idempotency.ts): this interceptor leaves it alone.
+ */
+export const OwnIdempotency = (): MethodDecorator => SetMetadata(OWN_IDEMPOTENCY, true);
+
+export function parseIdempotencyKey(header: string | string[]): string {
   if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
     throw new IdempotencyError(
       'idempotency_key_invalid',
@@ -43,6 +57,15 @@ function parseKey(header: string | string[]): string {
     );
   }
   return header;
+}
+
+/** A stored answer, to be sent again as it was (the exception filter writes it). */
+export function replayOf(material: IdempotencyKeyMaterial, stored: StoredRequest): PreparedResponse {
+  return new PreparedResponse(
+    stored.response_status,
+    openResponse(material.sealing_key, stored.response_sealed),
+    { [REPLAYED_HEADER]: 'true' },
+  );
 }
 
 type Outcome = { kind: 'value'; value: unknown } | { kind: 'refused'; error: unknown };
@@ -61,7 +84,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (request.method !== 'POST' || !request.url.startsWith('/v1/') || header === undefined) {
       return next.handle();
     }
-    const key = parseKey(header);
+    if (Reflect.getMetadata(OWN_IDEMPOTENCY, context.getHandler()) === true) return next.handle();
+    const key = parseIdempotencyKey(header);
     // Keys belong to a caller. A route without authentication (a gateway's callback) has nobody to
     // scope them to and deduplicates by the gateway's own transaction id instead.
     const principal = principalOf(request);
@@ -83,32 +107,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(canonicalJson(request.body ?? null))
       .digest();
     const store = (response_status: number, body: string) =>
-      this.repository.store({
-        scope,
-        key_hash: material.hash,
-        path,
-        fingerprint,
-        response_status,
-        response_sealed: sealResponse(material.sealing_key, body),
-      });
+      this.repository.storeAnswer(scope, material, { path, fingerprint }, response_status, body);
     const outcome = await this.db.transaction(async (): Promise<Outcome> => {
       // Without waiting: a client retrying while its first attempt still runs learns so at once.
-      if (!(await this.repository.tryLock(material.lock_id))) {
-        throw new IdempotencyError(
-          'idempotency_key_in_use',
-          `A request with this ${IDEMPOTENCY_HEADER} is still in progress; retry once it has finished.`,
-        );
-      }
+      if (!(await this.repository.tryLock(material.lock_id))) throw keyInUse();
       const stored = await this.repository.find(scope, material.hash);
       if (stored) {
-        if (stored.path !== path || !stored.fingerprint.equals(fingerprint)) {
-          throw new IdempotencyError(
-            'idempotency_key_reused',
-            `This ${IDEMPOTENCY_HEADER} was used for another request (another path or body); use a new key.`,
-          );
-        }
-        const body = openResponse(material.sealing_key, stored.response_sealed);
-        throw new PreparedResponse(stored.response_status, body, { [REPLAYED_HEADER]: 'true' });
+        if (stored.path !== path || !stored.fingerprint.equals(fingerprint)) throw keyReused();
+        throw replayOf(material, stored);
       }
       try {
         // A savepoint: a refused request leaves nothing behind but its stored answer.

@@ -1,7 +1,11 @@
-// The only SQL of Idempotency-Key handling. Every call runs inside the request's transaction (Db), and
-// the advisory lock it takes is held until that transaction ends.
-import { Injectable } from '@nestjs/common';
+// The only SQL of Idempotency-Key handling. The interceptor's calls run inside the request's
+// transaction (Db), and the advisory lock tryLock takes is held until that transaction ends; a streamed
+// route's (StreamedIdempotency) hold the key with holdKey, on a connection of its own, for the request.
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../database/database.module';
 import { Db } from '../database/db';
+import { type IdempotencyKeyMaterial, sealResponse } from './sealed-response';
 
 /** How long a key is remembered; older rows are ignored, then deleted by the sweep. */
 export const IDEMPOTENCY_RETENTION_HOURS = 24;
@@ -22,7 +26,10 @@ export interface NewStoredRequest extends StoredRequest {
 
 @Injectable()
 export class IdempotencyRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   /**
    * Claims a key for this transaction without waiting: false when another request with the same key
@@ -37,6 +44,36 @@ export class IdempotencyRepository {
     return locked.rows[0]!.locked;
   }
 
+  /**
+   * Claims a key for a request that spans transactions, without waiting: a session-level advisory lock
+   * (the same 64 bits tryLock takes) on a connection held until `release`; null when another request
+   * holds the key.
+   */
+  async holdKey(lock_id: string): Promise<{ release(): Promise<void> } | null> {
+    const holder = await this.pool.connect();
+    let locked = false;
+    try {
+      locked = (
+        await holder.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+          lock_id,
+        ])
+      ).rows[0]!.locked;
+    } finally {
+      if (!locked) holder.release();
+    }
+    if (!locked) return null;
+    return {
+      release: async () => {
+        // A connection that may still hold the lock is closed rather than reused (closing frees it).
+        const unlocked = await holder.query('SELECT pg_advisory_unlock($1::bigint)', [lock_id]).then(
+          () => true,
+          () => false,
+        );
+        holder.release(!unlocked);
+      },
+    };
+  }
+
   /** The stored answer for the key, if it is younger than the retention; an older one is removed. */
   async find(scope: string, key_hash: Buffer): Promise<StoredRequest | null> {
     await this.db.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key_hash = $2 AND ${EXPIRED}`, [
@@ -49,6 +86,24 @@ export class IdempotencyRepository {
       [scope, key_hash],
     );
     return found.rows[0] ?? null;
+  }
+
+  /** Stores an answer for the key, sealed under the key's own material (sealed-response.ts). */
+  storeAnswer(
+    scope: string,
+    material: IdempotencyKeyMaterial,
+    request: { path: string; fingerprint: Buffer },
+    response_status: number,
+    body: string,
+  ): Promise<void> {
+    return this.store({
+      scope,
+      key_hash: material.hash,
+      path: request.path,
+      fingerprint: request.fingerprint,
+      response_status,
+      response_sealed: sealResponse(material.sealing_key, body),
+    });
   }
 
   async store(request: NewStoredRequest): Promise<void> {

@@ -4,7 +4,6 @@ import { Body, Controller, Get, HttpCode, type OnModuleInit, Param, Post, Query,
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import multipart from '@fastify/multipart';
-import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayId } from '../../adapters/contract';
 import { Authenticated } from '../billers/caller.guard';
@@ -40,6 +39,8 @@ import { previousVietnamDay, ReconciliationScheduler } from './reconciliation.sc
 import { ReconciliationService, type ReconcileResult } from './reconciliation.service';
 import { dong, signedDong } from '../common/money';
 import { IdempotentPosts } from '../idempotency/idempotent-posts.decorator';
+import { OwnIdempotency, StreamedIdempotency } from '../idempotency/streamed-idempotency';
+import { SettlementUpload } from './settlement-upload';
 
 /** Largest settlement file accepted: far above any day's file, below anything absurd. */
 const FILE_BYTES_MAX = 8 * 1024 * 1024 * 1024;
@@ -175,6 +176,7 @@ export class ReconciliationController implements OnModuleInit {
     private readonly resolutions: ReconciliationResolutions,
     private readonly scheduler: ReconciliationScheduler,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly keys: StreamedIdempotency,
   ) {}
 
   /** multipart/form-data, streamed part by part (nothing buffered): only this module reads it. */
@@ -186,6 +188,7 @@ export class ReconciliationController implements OnModuleInit {
   }
 
   @Post('runs')
+  @OwnIdempotency()
   @HttpCode(200)
   @Authenticated('admin')
   @ApiOperation({
@@ -195,9 +198,9 @@ export class ReconciliationController implements OnModuleInit {
       'covers) BEFORE the `file` part. The file streams into one transaction: a refused file (400 ' +
       '`settlement_file_wrong_columns`, `_bad_encoding`, `_bad_row` or `_truncated`, the message naming ' +
       'the line) leaves nothing behind. The same file again answers its first run (`created_now: false`) ' +
-      'and changes nothing; another file for a day already reconciled is 409. `Idempotency-Key` is refused ' +
-      '(400 `reconciliation_idempotency_key_refused`): a multipart body cannot be fingerprinted before it ' +
-      "is read, and the import is idempotent by the file's SHA-256 already.",
+      'and changes nothing; another file for a day already reconciled is 409. With `Idempotency-Key`, the ' +
+      "body is fingerprinted by its fields and the file's SHA-256 once read: the same key and file get the " +
+      'first answer back, the same key with another file or day 409 `idempotency_key_reused`.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -213,54 +216,23 @@ export class ReconciliationController implements OnModuleInit {
   })
   @ApiOkResponse({ type: ReconcileAnswerDto })
   async create(@Req() request: FastifyRequest): Promise<ReconcileAnswerDto> {
-    // The idempotency interceptor fingerprints a JSON body; a multipart one would fingerprint as empty,
-    // and a key reused with another file would replay the first answer. The file's hash is the key.
-    if (request.headers['idempotency-key'] !== undefined)
-      throw new ReconciliationError(
-        'reconciliation_idempotency_key_refused',
-        'Idempotency-Key is not taken here: the same file imported again answers its first run anyway.',
-        'Idempotency-Key',
-      );
     if (!request.isMultipart())
       throw new ReconciliationError(
         'settlement_file_missing',
         'Send multipart/form-data with gateway, date and file.',
         'file',
       );
-    const fields: Record<string, unknown> = {};
-    let result: ReconcileResult | null = null;
-    for await (const part of request.parts()) {
-      if (part.type === 'field') {
-        if (part.fieldname !== 'gateway' && part.fieldname !== 'date')
-          throw new ReconciliationError(
-            'settlement_file_missing',
-            `Unknown field: ${part.fieldname.slice(0, 50)}.`,
-            part.fieldname.slice(0, 50),
-          );
-        fields[part.fieldname] = part.value;
-        continue;
-      }
-      if (part.fieldname !== 'file' || result !== null) {
-        await drain(part);
-        throw new ReconciliationError('settlement_file_missing', 'Send one file part named file.', 'file');
-      }
-      try {
-        const target = reconcileTarget(fields);
-        result = await this.service.reconcile({
-          gateway: target.gateway,
-          settlement_date: target.date,
-          source: part.file,
-        });
-      } finally {
-        // A refused file: read the rest, so the client gets the answer rather than a broken pipe.
-        await drain(part);
-      }
-    }
-    if (result === null) {
-      reconcileTarget(fields);
-      throw new ReconciliationError('settlement_file_missing', 'The file part is missing.', 'file');
-    }
-    return answerDto(result);
+    const upload = new SettlementUpload(request);
+    return this.keys.run(request, {
+      execute: async () =>
+        answerDto(
+          await upload.import(reconcileTarget, (target, source) =>
+            this.service.reconcile({ gateway: target.gateway, settlement_date: target.date, source }),
+          ),
+        ),
+      fingerprint: () => upload.fingerprint(),
+      fingerprintOnly: () => upload.fingerprintOnly(),
+    });
   }
 
   @Get('runs')
@@ -378,14 +350,4 @@ export class ReconciliationController implements OnModuleInit {
     const page = pageRequest(fields, 'reconciliation_report');
     return toPage(await this.repository.listReports(page, optionalDate(fields, 'date')), page, reportDto);
   }
-}
-
-async function drain(part: MultipartFile): Promise<void> {
-  if (part.file.readableEnded || part.file.destroyed) return;
-  part.file.resume();
-  await new Promise<void>((done) => {
-    part.file.once('end', done);
-    part.file.once('close', done);
-    part.file.once('error', () => done());
-  });
 }

@@ -24,11 +24,6 @@ export const RECONCILIATION_ERRORS = defineErrorCodes('reconciliation', {
   reconciliation_action_not_applicable: { status: 409, type: 'invalid_request_error' },
   /** RECON_DROP_DIR is not set: there is no drop folder to run over. */
   reconciliation_schedule_disabled: { status: 409, type: 'invalid_request_error' },
-  /**
-   * An Idempotency-Key on the file import: a multipart body cannot be fingerprinted before it is read,
-   * and the import is idempotent by the file's SHA-256 already.
-   */
-  reconciliation_idempotency_key_refused: INVALID,
   /** The request has no `file` part, or it came after the fields it needs. */
   settlement_file_missing: INVALID,
   /** The gateway has no settlement file the hub can read. */

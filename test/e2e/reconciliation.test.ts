@@ -14,6 +14,7 @@ import { formatVietnamTime } from '../../adapters/shared/time';
 import { formatPayDate, parsePayDate } from '../../adapters/vnpay/vnpay.settlement';
 import type { VnpaySimulator } from '../../adapters/vnpay/vnpay.simulator';
 import { GatewaysService } from '../../src/gateways/gateways.service';
+import { idempotencyKeyMaterial } from '../../src/idempotency/sealed-response';
 import { vietnamDay } from '../../src/reconciliation/reconciliation.matcher';
 import type { RunningHub } from '../../src/main';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -99,7 +100,7 @@ async function postFile(
   fields: { gateway: string; date: string },
   file: string | Buffer,
   options: { idempotency_key?: string } = {},
-): Promise<{ status: number; body: Run & ErrorBody; text: string }> {
+): Promise<{ status: number; body: Run & ErrorBody; text: string; replayed: string | null }> {
   const form = new FormData();
   form.append('gateway', fields.gateway);
   form.append('date', fields.date);
@@ -108,7 +109,12 @@ async function postFile(
   if (options.idempotency_key) headers['idempotency-key'] = options.idempotency_key;
   const response = await fetch(`${hub.url}/v1/reconciliation/runs`, { method: 'POST', headers, body: form });
   const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as Run & ErrorBody, text };
+  return {
+    status: response.status,
+    body: JSON.parse(text) as Run & ErrorBody,
+    text,
+    replayed: response.headers.get('idempotent-replayed'),
+  };
 }
 
 describe('reconciliation', () => {
@@ -464,6 +470,93 @@ describe('reconciliation', () => {
     const noAdmin = await call(hub, 'GET', '/v1/reconciliation/runs', { token: null });
     assert.equal(noAdmin.status, 401);
     assert.deepEqual(await stored(), before);
+  });
+
+  it('takes an Idempotency-Key on the file import: the same file answered again, another refused, a refusal kept', async () => {
+    const paid = await pay(130_000);
+    const rows = dataRows(sim().settlementFile(vietnamDate(new Date()))).filter(
+      (row) => row[1] === paid.reference,
+    );
+    await moveToPast(rows, [paid], 30);
+    const date = vietnamDate(new Date(Date.now() - 30 * DAY_MS));
+    const file = rewrite(sim().settlementFile('2000-01-01'), rows);
+    const key = `recon-vnpay-${date}`;
+    const before = await stored();
+
+    // Another request holds the key (its advisory lock): 409 at once, nothing imported.
+    const holder = await db.pool.connect();
+    const { lock_id } = idempotencyKeyMaterial('admin', key);
+    try {
+      await holder.query('SELECT pg_advisory_lock($1::bigint)', [lock_id]);
+      const busy = await postFile(hub, { gateway: 'vnpay', date }, file, { idempotency_key: key });
+      assert.equal(busy.status, 409, busy.text);
+      assert.equal(busy.body.error.code, 'idempotency_key_in_use');
+      assert.deepEqual(await stored(), before);
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock($1::bigint)', [lock_id]);
+      holder.release();
+    }
+
+    const first = await postFile(hub, { gateway: 'vnpay', date }, file, { idempotency_key: key });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.body.created_now, true);
+    assert.equal(first.body.matched, 1);
+    assert.equal(first.replayed, null);
+    const imported = await stored();
+    assert.equal(imported.runs, before.runs + 1);
+    // The same key and file: the first answer, byte for byte, and nothing done again.
+    const again = await postFile(hub, { gateway: 'vnpay', date }, file, { idempotency_key: key });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.replayed, 'true');
+    assert.equal(again.text, first.text);
+    assert.deepEqual(await stored(), imported);
+    // The same key with another file, or the same file for another day: refused, nothing imported
+    // (without the key, each would be a run of its own).
+    const empty = rewrite(sim().settlementFile('2000-01-01'), []);
+    for (const [name, fields, body] of [
+      ['another file', { gateway: 'vnpay', date: '2026-01-03' }, empty],
+      ['another day', { gateway: 'vnpay', date: '2026-01-04' }, file],
+      ['another gateway', { gateway: 'momo', date }, file],
+    ] as const) {
+      const reused = await postFile(hub, fields, body, { idempotency_key: key });
+      assert.equal(reused.status, 409, `${name}: ${reused.text}`);
+      assert.equal(reused.body.error.code, 'idempotency_key_reused', name);
+      assert.deepEqual(await stored(), imported, name);
+    }
+    // Without a key the file is still answered by its first run.
+    const plain = await postFile(hub, { gateway: 'vnpay', date }, file);
+    assert.equal(plain.status, 200, plain.text);
+    assert.equal(plain.body.id, first.body.id);
+    assert.equal(plain.body.created_now, false);
+
+    // A refused file under a key: the same refusal again (kept), and its correction needs a new key.
+    const bad = file.replace(/,130000,/, ',13O000,');
+    assert.notEqual(bad, file);
+    const refused = await postFile(hub, { gateway: 'vnpay', date: '2026-01-06' }, bad, {
+      idempotency_key: 'recon-bad',
+    });
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.body.error.code, 'settlement_file_bad_row');
+    assert.equal(refused.replayed, null);
+    const refusedAgain = await postFile(hub, { gateway: 'vnpay', date: '2026-01-06' }, bad, {
+      idempotency_key: 'recon-bad',
+    });
+    assert.equal(refusedAgain.status, 400, refusedAgain.text);
+    assert.equal(refusedAgain.replayed, 'true');
+    assert.equal(refusedAgain.text, refused.text);
+    const corrected = await postFile(hub, { gateway: 'vnpay', date: '2026-01-06' }, empty, {
+      idempotency_key: 'recon-bad',
+    });
+    assert.equal(corrected.status, 409, corrected.text);
+    assert.equal(corrected.body.error.code, 'idempotency_key_reused');
+    assert.deepEqual(await stored(), imported);
+
+    const invalid = await postFile(hub, { gateway: 'vnpay', date: '2026-01-06' }, empty, {
+      idempotency_key: 'k'.repeat(256),
+    });
+    assert.equal(invalid.status, 400, invalid.text);
+    assert.equal(invalid.body.error.code, 'idempotency_key_invalid');
+    assert.deepEqual(await stored(), imported);
   });
 
   it('runs from the command line: progress, a summary, and the line of a bad file', async () => {
