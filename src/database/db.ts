@@ -23,10 +23,20 @@ export class Db {
   }
 
   /**
-   * Runs fn in a transaction; every Db.query made inside it, however deep, uses it. Inside another
-   * transaction it becomes a savepoint, so a repository can ask for atomicity without knowing whether
-   * a request-wide transaction surrounds it.
+   * query for a statement run often with the same text (a webhook delivery's reads and writes): sent
+   * as node-postgres's named statement, so each connection has Postgres parse and plan it once and
+   * then only bind and execute it, instead of planning it every time. `name` belongs to this text
+   * alone and begins with `q_` (the scripts' PREPAREd statements begin with `payhub_`, and a session
+   * has one namespace for both; test/database/db.test.ts).
    */
+  queryPrepared<R extends QueryResultRow>(
+    name: `q_${string}`,
+    text: string,
+    values: readonly unknown[] = [],
+  ): Promise<QueryResult<R>> {
+    return (current.getStore() ?? this.pool).query<R>({ name, text, values: values as unknown[] });
+  }
+
   /**
    * Runs fn in a transaction of its own on another connection, which commits when fn resolves even
    * inside a request's transaction: for what must be durable before a call that moves money (a refund
@@ -50,6 +60,11 @@ export class Db {
     return current.exit(() => this.#begin(opening, fn, options.committed ?? false));
   }
 
+  /**
+   * Runs fn in a transaction; every Db.query made inside it, however deep, uses it. Inside another
+   * transaction it becomes a savepoint, so a repository can ask for atomicity without knowing whether
+   * a request-wide transaction surrounds it.
+   */
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const outer = current.getStore();
     if (outer) {

@@ -371,10 +371,21 @@ export class ReceiptsRepository {
   /** The receipts with these ids (in no particular order); ids without a receipt are left out. */
   async findReceipts(ids: readonly string[]): Promise<ReceiptRow[]> {
     if (ids.length === 0) return [];
-    const found = await this.db.query<ReceiptRow>(
-      `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE id = ANY($1::text[])`,
-      [[...ids]],
-    );
+    // Every receipt.issued event read or delivered renders its receipt: prepared once per connection.
+    // One receipt (a delivery) by `id = $1`: for `= ANY($1)` Postgres keeps planning afresh, since its
+    // generic plan assumes an array of several ids and costs more than a plan for one.
+    const found =
+      ids.length === 1
+        ? await this.db.queryPrepared<ReceiptRow>(
+            'q_receipt_by_id',
+            `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE id = $1`,
+            [ids[0]],
+          )
+        : await this.db.queryPrepared<ReceiptRow>(
+            'q_receipts_by_ids',
+            `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE id = ANY($1::text[])`,
+            [[...ids]],
+          );
     return found.rows;
   }
 

@@ -233,7 +233,9 @@ export class WebhooksRepository {
   }
 
   async deliveryTarget(id: string): Promise<DeliveryTarget | null> {
-    const found = await this.db.query<StoredEventRow<DeliveryTarget>>(
+    // Once per delivery attempt: prepared once per connection (Db.queryPrepared).
+    const found = await this.db.queryPrepared<StoredEventRow<DeliveryTarget>>(
+      'q_events_delivery_target',
       `SELECT ${E_COLUMNS}, b.webhook_url, b.webhook_secret
          FROM events e JOIN billers b ON b.id = e.biller_id WHERE e.id = $1`,
       [id],
@@ -246,7 +248,8 @@ export class WebhooksRepository {
    * number, or null when another job owns the event now (a redelivery superseded this one).
    */
   async recordAttempt(id: string, job_id: string, outcome: AttemptOutcome): Promise<number | null> {
-    const updated = await this.db.query<{ attempts: number }>(
+    const updated = await this.db.queryPrepared<{ attempts: number }>(
+      'q_events_record_attempt',
       `UPDATE events SET attempts = attempts + 1, last_attempt_at = clock_timestamp(),
               last_error = $3,
               delivery_status = CASE WHEN $4 THEN 'delivered' ELSE delivery_status END,
