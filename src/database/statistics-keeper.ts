@@ -11,7 +11,8 @@
 // These analyses are for row counts (what those plans turn on), so they sample SAMPLE_TARGET's 3,000
 // rows, not the default 30,000 (a whole young table, its JWS and JSON columns included: ~12% of
 // Postgres's CPU in a bench phase that grew the tables from 1,000 to 40,000 rows); autovacuum's own
-// analysis, due once a table has grown by a tenth, brings the full statistics soon after.
+// analysis, due once a table has grown by a tenth, brings the full statistics soon after. The queues'
+// tables in pg-boss's schema are watched too (its fetch is planned on their statistics).
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { HUB_LOGGER } from '../logging/logging.module';
 import type { Logger } from '../logging/logger';
@@ -22,6 +23,20 @@ export const STATISTICS_INTERVAL_MS = 1_000;
 export const GROWTH_MIN = 200;
 /** default_statistics_target for these analyses: 300 x this many rows sampled, histograms of 10. */
 export const SAMPLE_TARGET = 10;
+/**
+ * pg-boss's schema (src/jobs/job-queue.ts JOBS_SCHEMA; test/database/statistics-keeper.test.ts holds
+ * them equal): each queue's partition of its job table is young as well, and its fetch, planned on the
+ * statistics of an empty table, read every job the partition held instead of the waiting ones.
+ */
+export const JOBS_TABLES_SCHEMA = 'pgboss';
+
+/** A name grownTables answers, quoted for SQL: `table` or `schema.table`. */
+function qualified(name: string): string {
+  const quote = (part: string) => `"${part.replace(/"/g, '""')}"`;
+  const dot = name.startsWith(`${JOBS_TABLES_SCHEMA}.`) ? JOBS_TABLES_SCHEMA.length : -1;
+  return dot < 0 ? quote(name) : `${quote(name.slice(0, dot))}.${quote(name.slice(dot + 1))}`;
+}
+
 /** One hub process analyzes at a time (any constant shared by every payhub process). */
 const STATISTICS_LOCK = 7_318_004_221;
 
@@ -52,11 +67,13 @@ export class StatisticsKeeper implements OnApplicationBootstrap, OnModuleDestroy
   /** The tables of the hub's schema changed by more than their size at the last analysis. */
   async grownTables(): Promise<string[]> {
     const found = await this.db.query<{ name: string }>(
-      `SELECT s.relname AS name FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-        WHERE s.schemaname = current_schema()
+      `SELECT CASE WHEN s.schemaname = current_schema() THEN s.relname
+                   ELSE s.schemaname || '.' || s.relname END AS name
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE (s.schemaname = current_schema() OR (s.schemaname = $2 AND c.relkind = 'r'))
           AND s.n_mod_since_analyze >= GREATEST($1::int, c.reltuples::bigint)
-        ORDER BY s.relname`,
-      [GROWTH_MIN],
+        ORDER BY s.schemaname = current_schema() DESC, s.relname`,
+      [GROWTH_MIN, JOBS_TABLES_SCHEMA],
     );
     return found.rows.map((row) => row.name);
   }
@@ -71,9 +88,13 @@ export class StatisticsKeeper implements OnApplicationBootstrap, OnModuleDestroy
         const tables = await this.grownTables();
         if (tables.length === 0) return [];
         await this.db.query(`SET LOCAL default_statistics_target = ${SAMPLE_TARGET}`);
-        // Names from the catalog of our own schema, quoted as identifiers.
-        for (const table of tables) await this.db.query(`ANALYZE "${table.replace(/"/g, '""')}"`);
-        if (tables.length > 0) this.logger.info({ tables }, 'analyzed tables that outgrew their statistics');
+        // Names from the catalog, quoted as identifiers (a job table's with its schema).
+        for (const table of tables) await this.db.query(`ANALYZE ${qualified(table)}`);
+        const hubTables = tables.filter((table) => !table.startsWith(`${JOBS_TABLES_SCHEMA}.`));
+        // A job queue's table churns (each job written three times): its analyses are routine.
+        if (hubTables.length > 0)
+          this.logger.info({ tables }, 'analyzed tables that outgrew their statistics');
+        else this.logger.debug({ tables }, 'analyzed job tables that outgrew their statistics');
         return tables;
       });
     } catch (error) {

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PoolClient } from 'pg';
 import { Db } from '../../src/database/db';
-import { GROWTH_MIN, SAMPLE_TARGET, StatisticsKeeper } from '../../src/database/statistics-keeper';
+import {
+  GROWTH_MIN,
+  JOBS_TABLES_SCHEMA,
+  SAMPLE_TARGET,
+  StatisticsKeeper,
+} from '../../src/database/statistics-keeper';
+import { JOBS_SCHEMA } from '../../src/jobs/job-queue';
 import { createLogger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -87,6 +93,25 @@ describe('statistics keeper', () => {
     // Analyzed at 5,000 rows: 600 more is no reason to analyze it again.
     await write('INSERT INTO young SELECT generate_series(5001, 5600)', [], 'young', 5600);
     assert.deepEqual(await keeper.run(), []);
+  });
+
+  it("analyzes a young job table in pg-boss's schema too, and no other schema's", async () => {
+    assert.equal(JOBS_TABLES_SCHEMA, JOBS_SCHEMA);
+    // A name that needs quoting, as a queue's partition name might.
+    const jobTable = `${JOBS_SCHEMA}."job ""q"""`;
+    await writer.query(`CREATE SCHEMA IF NOT EXISTS ${JOBS_SCHEMA}`);
+    await writer.query(`CREATE TABLE ${jobTable} (id int PRIMARY KEY)`);
+    await writer.query('CREATE SCHEMA elsewhere');
+    await writer.query('CREATE TABLE elsewhere.other_young (id int PRIMARY KEY)');
+    await writer.query(`ANALYZE ${jobTable}, elsewhere.other_young`);
+    for (const name of ['job "q"', 'other_young'])
+      await until(async () => (await stats(name))?.changed === 0);
+    await write(`INSERT INTO ${jobTable} SELECT generate_series(1, 1000)`, [], 'job "q"', 1000);
+    await write('INSERT INTO elsewhere.other_young SELECT generate_series(1, 1000)', [], 'other_young', 1000);
+    assert.deepEqual(await keeper.grownTables(), [`${JOBS_SCHEMA}.job "q"`]);
+    assert.deepEqual(await keeper.run(), [`${JOBS_SCHEMA}.job "q"`]);
+    await until(async () => (await stats('job "q"')).changed === 0);
+    assert.equal((await stats('other_young')).changed, 1000);
   });
 });
 
