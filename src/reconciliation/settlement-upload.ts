@@ -115,9 +115,13 @@ export class SettlementUpload {
     }
   }
 
-  /** Whatever the import did not read, hashed to the end of the file. */
+  /**
+   * Whatever the import did not read, hashed to the end of the file. A file cut short (the stream
+   * destroyed, or over the size limit, which throws here) leaves no whole body to fingerprint.
+   */
   async #rest(file: Readable): Promise<void> {
-    if (!file.destroyed) for await (const chunk of file as AsyncIterable<Buffer>) this.#file.update(chunk);
+    if (file.destroyed && !file.readableEnded) return;
+    for await (const chunk of file as AsyncIterable<Buffer>) this.#file.update(chunk);
     this.#fileRead = true;
   }
 }
