@@ -51,6 +51,12 @@ export const FETCH_ORDER_INDEX = 'payhub_job_fetch_order';
 
 /** Creates FETCH_ORDER_INDEX once (after pg-boss has made its schema); hub processes one at a time. */
 export async function ensureFetchIndex(pool: Pool): Promise<void> {
+  // Looked up first: CREATE INDEX IF NOT EXISTS locks the job table against writes even when the index
+  // exists, and another hub process may be enqueueing.
+  const existing = await pool.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
+    `${JOBS_SCHEMA}.${FETCH_ORDER_INDEX}`,
+  ]);
+  if (existing.rows[0]!.found !== null) return;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
