@@ -2,7 +2,7 @@
 // transaction (Db), and the advisory lock tryLock takes is held until that transaction ends; a streamed
 // route's (StreamedIdempotency) hold the key with holdKey, on a connection of its own, for the request.
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import { PG_POOL } from '../database/database.module';
 import { Db } from '../database/db';
 import { type IdempotencyKeyMaterial, sealResponse } from './sealed-response';
@@ -46,32 +46,34 @@ export class IdempotencyRepository {
 
   /**
    * Claims a key for a request that spans transactions, without waiting: a session-level advisory lock
-   * (the same 64 bits tryLock takes) on a connection held until `release`; null when another request
-   * holds the key.
+   * (the same 64 bits tryLock takes) on a connection of its own, outside the pool (the request's work
+   * takes the pool's connections, and holding one of them could starve it), unlocked and closed by
+   * `release` (closing frees the lock however the unlock went); null when another request holds the key.
    */
   async holdKey(lock_id: string): Promise<{ release(): Promise<void> } | null> {
-    const holder = await this.pool.connect();
-    let locked = false;
+    const holder = new Client(this.pool.options);
+    holder.on('error', () => undefined);
     try {
-      locked = (
+      await holder.connect();
+      const locked = (
         await holder.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
           lock_id,
         ])
       ).rows[0]!.locked;
-    } finally {
-      if (!locked) holder.release();
+      if (locked)
+        return {
+          // Unlocked first: a closed connection frees it too, but only once its backend has gone.
+          release: async () => {
+            await holder.query('SELECT pg_advisory_unlock($1::bigint)', [lock_id]).catch(() => undefined);
+            await holder.end().catch(() => undefined);
+          },
+        };
+    } catch (error) {
+      await holder.end().catch(() => undefined);
+      throw error;
     }
-    if (!locked) return null;
-    return {
-      release: async () => {
-        // A connection that may still hold the lock is closed rather than reused (closing frees it).
-        const unlocked = await holder.query('SELECT pg_advisory_unlock($1::bigint)', [lock_id]).then(
-          () => true,
-          () => false,
-        );
-        holder.release(!unlocked);
-      },
-    };
+    await holder.end().catch(() => undefined);
+    return null;
   }
 
   /** The stored answer for the key, if it is younger than the retention; an older one is removed. */
